@@ -1,0 +1,20 @@
+"""gaitlab: running gait analysis from a single video.
+
+The pipeline, one sub-package per stage::
+
+    video -> pose -> signals -> events -> metrics -> findings -> report
+
+and one Python API on top of it (:func:`gaitlab.analyze`) that the command line, the batch
+runner and the web app all call.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("gaitlab")
+except PackageNotFoundError:  # running from a source tree without installing
+    __version__ = "0.0.0+unknown"
+
+__all__ = ["__version__"]

@@ -1,0 +1,130 @@
+"""The pose stage as one call: a video file in, landmark tracks of the runner out."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+
+from gaitlab.errors import InputError
+from gaitlab.pose.landmarker import (
+    LandmarkerOptions,
+    RunnerChoice,
+    choose_runner,
+    sight_people,
+    track_pose,
+)
+from gaitlab.pose.model import ModelFile
+from gaitlab.pose.tracks import PoseTracks
+from gaitlab.video import VideoInfo, iter_frames, probe, sample_frames
+
+
+@dataclasses.dataclass(frozen=True)
+class PoseResult:
+    """What the pose stage hands on.
+
+    Attributes
+    ----------
+    tracks
+        The runner's landmarks on every frame (missing frames as NaN).
+    video
+        Facts about the clip.
+    runner
+        How the runner was chosen (None when nobody was seen in the sampled frames and whole
+        frames were tracked).
+    model
+        The model file used.
+    """
+
+    tracks: PoseTracks
+    video: VideoInfo
+    runner: RunnerChoice | None
+    model: ModelFile
+
+    def as_dict(self) -> dict:
+        """The ``pose`` block of ``summary.json``."""
+        has = self.tracks.has_pose
+        return {
+            "model": {
+                "name": self.model.name,
+                "sha256": self.model.sha256,
+                "file": Path(self.model.path).name,
+            },
+            "frames_with_pose": int(has.sum()),
+            "detection_rate": round(float(has.mean()) if has.size else 0.0, 4),
+            "runner_selection": self.runner.as_dict() if self.runner else None,
+            "mode": "video",
+        }
+
+
+def n_runner_samples(duration_s: float, *, per_s: float, minimum: int, maximum: int) -> int:
+    """How many frames to look at when choosing the runner."""
+    return int(min(maximum, max(minimum, round(duration_s * per_s))))
+
+
+def extract_pose(
+    path: str | Path,
+    model: ModelFile,
+    *,
+    slowmo_factor: float = 1.0,
+    options: LandmarkerOptions = LandmarkerOptions(),
+    runner_sample_frames_per_s: float = 1.0,
+    runner_sample_min: int = 6,
+    runner_sample_max: int = 16,
+    progress: Callable[[int, int], None] | None = None,
+) -> PoseResult:
+    """Decode a clip, choose the runner and track their pose through every frame.
+
+    Parameters
+    ----------
+    path
+        The video file.
+    model
+        The verified pose model (:func:`gaitlab.pose.model.find_model`).
+    slowmo_factor
+        How many times slower than real time the clip plays (8 for 240 fps saved at 30 fps).
+    options
+        MediaPipe thresholds.
+    runner_sample_frames_per_s, runner_sample_min, runner_sample_max
+        How many frames to look at to choose the runner.
+    progress
+        Called with ``(frames_done, frames_total)`` as frames are processed.
+
+    Raises
+    ------
+    InputError
+        When the file is not a readable video or no person is found in it.
+    """
+    info = probe(path, slowmo_factor=slowmo_factor)
+    frame_size = (info.width_px, info.height_px)
+    n_samples = n_runner_samples(
+        info.duration_s,
+        per_s=runner_sample_frames_per_s,
+        minimum=runner_sample_min,
+        maximum=runner_sample_max,
+    )
+    sample = sample_frames(path, n_samples, slowmo_factor=slowmo_factor)
+    sightings = sight_people(sample, model.path, options=options)
+    runner = choose_runner(sightings, n_samples=len(sample), frame_size_px=frame_size)
+    total = info.n_frames
+    tracks = track_pose(
+        iter_frames(path, slowmo_factor=slowmo_factor),
+        model.path,
+        fps=info.fps,
+        frame_size_px=frame_size,
+        runner=runner,
+        options=options,
+        progress=(lambda n: progress(n, total)) if progress else None,
+        meta={
+            "source": str(path),
+            "model": {"name": model.name, "sha256": model.sha256},
+            "landmarker": dataclasses.asdict(options),
+            "slowmo_factor": slowmo_factor,
+        },
+    )
+    if not tracks.has_pose.any():
+        raise InputError(
+            f"No person was found in {Path(path).name}; film the runner's whole body in good "
+            "light, filling at least a third of the frame."
+        )
+    return PoseResult(tracks=tracks, video=info, runner=runner, model=model)

@@ -1,0 +1,132 @@
+"""The result data model: metrics, findings and the summary written as ``summary.json``.
+
+One format with one owner (the analysis core). ``summary.json`` is validated against the JSON
+Schema shipped in ``gaitlab/schema/`` (``schema_version`` in every file). Later stages add keys;
+none renames or drops one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any, Literal
+
+SCHEMA_VERSION = "1.0"
+
+ViewLabel = Literal["side", "rear", "front", "unsuitable"]
+FindingStatus = Literal["flagged", "not_flagged", "insufficient_evidence", "not_assessed"]
+FINDING_STATUSES: tuple[str, ...] = (
+    "flagged",
+    "not_flagged",
+    "insufficient_evidence",
+    "not_assessed",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Metric:
+    """One measured quantity of a clip.
+
+    Attributes
+    ----------
+    name
+        Metric name with its unit as suffix (``cadence_spm``, ``contact_time_ms``).
+    value
+        The headline value (mean over usable strides/steps), or None when it could not be
+        measured; ``reason`` then says why.
+    unit
+        Unit symbol for people (``"steps/min"``, ``"ms"``, ``"deg"``, ``"% leg length"``).
+    view_needed
+        The camera view(s) the metric needs: ``"side"``, ``"rear/front"`` or ``"any"``.
+    n_strides
+        Number of strides (or steps) the value rests on.
+    left, right
+        Per-side means where the metric has a side.
+    asymmetry_pct
+        ``(left - right) / mean(left, right) * 100`` where both sides exist.
+    sd
+        Standard deviation across strides/steps.
+    accuracy
+        How far the number can be trusted: a short statement of the method's measured error.
+    estimate
+        True for values that are estimates by construction (e.g. anterior pelvic tilt).
+    clip
+        Name of the clip the value comes from.
+    reason
+        Why the value is missing or low-confidence.
+    """
+
+    name: str
+    value: float | None
+    unit: str
+    view_needed: str
+    n_strides: int = 0
+    left: float | None = None
+    right: float | None = None
+    asymmetry_pct: float | None = None
+    sd: float | None = None
+    accuracy: str | None = None
+    estimate: bool = False
+    clip: str | None = None
+    reason: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly dict without the ``name`` (it is the key in ``metrics``)."""
+        d = dataclasses.asdict(self)
+        d.pop("name")
+        return {k: _clean_number(v) for k, v in d.items()}
+
+
+@dataclasses.dataclass(frozen=True)
+class Evidence:
+    """One sign behind a finding: the metric, its value, the threshold and where it comes from."""
+
+    metric: str
+    value: float | None
+    threshold: float | None
+    comparison: Literal[">", "<", ">=", "<="]
+    met: bool | None
+    source: str
+    role: Literal["primary", "supporting", "observation"] = "primary"
+    unit: str = ""
+    trust: str | None = None
+    clip: str | None = None
+    note: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: _clean_number(v) for k, v in dataclasses.asdict(self).items()}
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    """The assessment of one pattern (``hip_tightness`` or ``hip_weakness``)."""
+
+    pattern: Literal["hip_tightness", "hip_weakness"]
+    status: FindingStatus
+    view_needed: str
+    summary: str
+    evidence: tuple[Evidence, ...] = ()
+    exercises: tuple[dict[str, Any], ...] = ()
+    clip: str | None = None
+    reason: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "pattern": self.pattern,
+            "status": self.status,
+            "view_needed": self.view_needed,
+            "summary": self.summary,
+            "evidence": [e.as_dict() for e in self.evidence],
+            "exercises": [dict(x) for x in self.exercises],
+            "clip": self.clip,
+            "reason": self.reason,
+        }
+
+
+def _clean_number(v: Any) -> Any:
+    """NaN/inf become None (JSON has no NaN); numpy scalars become Python numbers."""
+    if hasattr(v, "item") and not isinstance(v, list | dict | str):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
