@@ -57,7 +57,7 @@ def user_errors(debug: bool) -> Iterator[None]:
         raise typer.Exit(130) from None
     except typer.Exit:
         raise
-    except Exception as exc:  # noqa: BLE001 - the last line of defence for the user
+    except Exception as exc:  # the last line of defence for the user
         if debug:
             traceback.print_exc()
         _err(
@@ -134,8 +134,15 @@ def models_list(ctx: typer.Context, debug: DebugOpt = False) -> None:
     with user_errors(debug):
         from gaitlab.pose.model import list_models
 
-        for status in list_models():
-            print(status.describe())
+        for st in list_models():
+            where = f"{st.path} ({st.source})" if st.path else "not installed"
+            size = f"{st.size_bytes / 1e6:.1f} MB" if st.size_bytes else ""
+            line = f"{st.name:6} {st.state:9} {size:>8}  {where}"
+            if st.sha256:
+                line += f"  sha256 {st.sha256[:12]}"
+            print(line)
+            if st.message:
+                print(f"       {st.message}")
 
 
 @models_app.command("download")

@@ -28,6 +28,9 @@ def silence_native_stderr(log_path: str | None = None) -> None:
     os.dup2(target, 2)
     os.close(target)
     sys.stderr = io.TextIOWrapper(
-        os.fdopen(saved, "wb", buffering=0), encoding="utf-8", errors="replace",
-        line_buffering=True, write_through=True,
+        os.fdopen(saved, "wb", buffering=0),
+        encoding="utf-8",
+        errors="replace",
+        line_buffering=True,
+        write_through=True,
     )

@@ -99,8 +99,10 @@ def video_short_clip(video_dir: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def video_rotated_clips(video_dir: Path, video_short_clip: Path) -> dict[int, Path]:
-    """Copies of the short clip whose legacy ``rotate`` tag (clockwise degrees; this ffmpeg
-    5.1 has no ``-display_rotation``) the MP4 muxer turns into a display matrix, by tag value."""
+    """Copies of the short clip with a display matrix, by ``rotate`` tag value.
+
+    ffmpeg 5.1 has no ``-display_rotation``; it turns ``-metadata:s:v rotate=T`` into a display
+    matrix (with T = 90, 180, 270 ffprobe then reports 90, -180 and -90 degrees)."""
     clips = {}
     for tag in (90, 180, 270):
         path = video_dir / f"rotate{tag}.mp4"
@@ -262,3 +264,55 @@ def video_truncated_clips(video_dir: Path, video_short_clip: Path) -> dict[str, 
         clips[name] = video_dir / f"cut.{name}"
         clips[name].write_bytes(data[: int(len(data) * 0.6)])
     return clips
+
+
+# --------------------------------------------------------------------------- pipeline runs
+# The pose model runs once per session per real clip, through the command line (so these
+# fixtures also exercise `gaitlab analyze` end to end); tests share the results.
+
+
+@dataclass(frozen=True)
+class PipelineRun:
+    """`gaitlab analyze` output on one clip."""
+
+    out_dir: Path
+    summary: dict
+    tracks: object  # gaitlab.pose.tracks.PoseTracks
+
+    @property
+    def strides_csv(self) -> Path:
+        return self.out_dir / "strides.csv"
+
+
+def run_gaitlab(*args: str | Path, timeout_s: float = 600) -> subprocess.CompletedProcess:
+    """Run the installed `gaitlab` command line (the console script of this environment)."""
+    import sys
+
+    exe = Path(sys.executable).parent / "gaitlab"
+    return subprocess.run(
+        [str(exe), *map(str, args)], capture_output=True, text=True, timeout=timeout_s
+    )
+
+
+def _analyze_once(video: Path, out_dir: Path) -> PipelineRun:
+    import json
+
+    from gaitlab.pose.tracks import PoseTracks
+
+    proc = run_gaitlab("analyze", video, "--out", out_dir)
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((out_dir / "summary.json").read_text())
+    tracks = PoseTracks.load_npz(out_dir / f"{video.stem}.landmarks.npz")
+    return PipelineRun(out_dir=out_dir, summary=summary, tracks=tracks)
+
+
+@pytest.fixture(scope="session")
+def male_side_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
+    """The sample treadmill clip analysed once per test session."""
+    return _analyze_once(MALE_SIDE, tmp_path_factory.mktemp("male_side"))
+
+
+@pytest.fixture(scope="session")
+def two_people_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
+    """The walker-and-jumper clip analysed once per test session."""
+    return _analyze_once(TWO_PEOPLE, tmp_path_factory.mktemp("two_people"))

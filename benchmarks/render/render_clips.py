@@ -10,7 +10,8 @@ World frame (anny's): x = the body's left, y = backward, z = up, metres. The run
 
 Run (from the repo root, with the render venv, see README.md)::
 
-    /work/scratch/render-venv/bin/python benchmarks/render/render_clips.py --out /work/scratch/renders
+    /work/scratch/render-venv/bin/python benchmarks/render/render_clips.py \\
+        --out /work/scratch/renders
 
 This is a benchmark script, not part of the gaitlab package: it needs torch and anny.
 """
@@ -254,11 +255,15 @@ def frame_pose(
     lean = -gait.trunk_lean_deg * (stance_r - stance_l)  # + = toward +x (left)
     pelvis = rot_z(rotation) @ rot_y(drop) @ rot_x(tilt)
     trunk = rot_z(-0.5 * rotation) @ rot_y(lean) @ rot_x(gait.trunk_forward_deg)
-    rots: dict[str, np.ndarray] = {"root": pelvis}
-    rots["spine05"] = rot_z(0.25 * rotation) @ rot_y(0.5 * (drop + lean)) @ rot_x(
-        0.5 * (tilt + gait.trunk_forward_deg)
+    # anny/MakeHuman skins the pelvis surface mostly to spine05 (with pelvis.L/R and the
+    # thighs), so spine05 carries the pelvis; spine04 is the lumbar blend; spine03 up the trunk.
+    rots: dict[str, np.ndarray] = {"root": pelvis, "spine05": pelvis}
+    rots["spine04"] = (
+        rot_z(0.25 * rotation)
+        @ rot_y(0.5 * (drop + lean))
+        @ rot_x(0.5 * (tilt + gait.trunk_forward_deg))
     )
-    rots["spine04"] = trunk
+    rots["spine03"] = trunk
     rots["neck01"] = rot_y(0.5 * lean) @ rot_x(0.3 * gait.trunk_forward_deg)
     commanded = {
         "pelvic_drop_deg": drop,
@@ -418,7 +423,10 @@ class Camera:
         """World (N,3) -> pixels (N,2)."""
         c = self.to_camera(np.atleast_2d(pts))
         return np.stack(
-            [self.focal_px * c[:, 0] / c[:, 2] + self.cx, self.focal_px * c[:, 1] / c[:, 2] + self.cy],
+            [
+                self.focal_px * c[:, 0] / c[:, 2] + self.cx,
+                self.focal_px * c[:, 1] / c[:, 2] + self.cy,
+            ],
             axis=1,
         )
 
@@ -457,10 +465,13 @@ def background_image(spec: ClipSpec, cam: Camera, floor_z: float, ss: int) -> np
     wall_base = np.array([centre + right * s for s in (-20.0, 20.0)])
     wall_base[:, 2] = floor_z
     far = cam.project(wall_base) * ss
-    near = cam.project(
-        np.array([cam.position + fwd_h * 0.5 + right * s for s in (20.0, -20.0)]) * [1, 1, 0]
-        + [0, 0, floor_z]
-    ) * ss
+    near = (
+        cam.project(
+            np.array([cam.position + fwd_h * 0.5 + right * s for s in (20.0, -20.0)]) * [1, 1, 0]
+            + [0, 0, floor_z]
+        )
+        * ss
+    )
     poly = np.concatenate([far, near]).astype(np.int32)
     cv2.fillPoly(img, [poly], spec.floor_rgb)
     if spec.background == "tiles":
@@ -617,13 +628,12 @@ def frame_truth(
         "hip_width_m": float(np.linalg.norm(world["left_hip"] - world["right_hip"])),
         "hip_width_px": float(np.linalg.norm(d_img)),
         "trunk_lean_deg": lateral_angle_deg(hip_mid, sho_mid),
-        "trunk_forward_deg": -sagittal_angle_deg(sho_mid, hip_mid),
+        "trunk_forward_deg": sagittal_angle_deg(sho_mid, hip_mid),
         "thigh_deg": {
             s: sagittal_angle_deg(world[f"{s}_hip"], world[f"{s}_knee"]) for s in ("left", "right")
         },
         "knee_flexion_deg": {
-            s: pose.commanded[f"knee_deg.{'L' if s == 'left' else 'R'}"]
-            for s in ("left", "right")
+            s: pose.commanded[f"knee_deg.{'L' if s == 'left' else 'R'}"] for s in ("left", "right")
         },
         "joints_px": {k: v.round(3).tolist() for k, v in px.items()},
     }
@@ -684,7 +694,7 @@ def render_clip(spec: ClipSpec, out_dir: Path, supersample: int = 2) -> Path:
     )
     # a face takes the region most of its vertices have (ties: the first vertex's)
     face_rgb = palette[body.materials]
-    n_frames = int(round(spec.duration_s * spec.fps))
+    n_frames = round(spec.duration_s * spec.fps)
     times = np.arange(n_frames) / spec.fps
     arms = body.arm_directions()
     poses = [frame_pose(float(t), spec.gait, spec.phase_offset, arms) for t in times]
@@ -740,6 +750,7 @@ def render_clip(spec: ClipSpec, out_dir: Path, supersample: int = 2) -> Path:
     fd, tmp = tempfile.mkstemp(dir=out_dir, suffix=".json.part")
     with os.fdopen(fd, "w") as fh:
         json.dump(truth, fh, indent=None, separators=(",", ":"))
+    os.chmod(tmp, 0o644)
     os.replace(tmp, out_dir / f"{spec.name}.truth.json")
     return mp4
 

@@ -41,9 +41,9 @@ def merge(base: Mapping[str, Any], override: Mapping[str, Any], *, where: str = 
         elif isinstance(base[key], Mapping) and isinstance(value, Mapping):
             out[key] = merge(base[key], value, where=path)
         elif isinstance(base[key], Mapping) != isinstance(value, Mapping):
+            kind = "table" if isinstance(base[key], Mapping) else "value"
             raise ConfigError(
-                f"Setting '{path}' must be a {'table' if isinstance(base[key], Mapping) else 'value'}"
-                " as in the defaults; fix it in your config file."
+                f"Setting '{path}' must be a {kind} as in the defaults; fix it in your config file."
             )
         else:
             out[key] = value
@@ -75,5 +75,7 @@ def load_config(path: str | Path | None = None) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"Config file {path} cannot be read ({exc}).") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"Config file {path} is not valid TOML ({exc}); fix the line named.") from None
+        raise ConfigError(
+            f"Config file {path} is not valid TOML ({exc}); fix the line named."
+        ) from None
     return merge(config, user)

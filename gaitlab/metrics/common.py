@@ -18,16 +18,15 @@ import numpy as np
 from gaitlab.pose.landmarks import SIDES, side_index
 from gaitlab.pose.tracks import PoseTracks
 
-#: Standing height divided by leg length (hip joint centre to ankle joint centre, straight leg).
-#: Anthropometric tables (Winter, *Biomechanics and Motor Control of Human Movement*, 4th ed.,
-#: segment lengths as fractions of height H: greater trochanter at 0.530 H, ankle at 0.039 H)
-#: give a hip-to-ankle length of about 0.49 H; the synthetic runner uses 0.53 H as its leg
-#: length. MediaPipe's hip landmark sits near the joint centre (about 0.51 H above the floor)
-#: and its ankle landmark on the malleolus (about 0.04 H): 0.47-0.49 H. We use 1 / 0.49.
-HEIGHT_PER_LEG_LENGTH: float = 1.0 / 0.49
+#: Standing height divided by leg length (hip joint centre to ankle joint centre, leg straight).
+#: Winter's anthropometric table (*Biomechanics and Motor Control of Human Movement*, 4th ed.,
+#: segment lengths as fractions of standing height H) gives thigh 0.245 H and shank 0.246 H, so
+#: leg length = 0.491 H; MediaPipe's hip and ankle landmarks sit near these joint centres. The
+#: synthetic runner uses the same table. Across adults the ratio varies by about +-3%.
+HEIGHT_PER_LEG_LENGTH: float = 1.0 / 0.491
 
 #: Smallest number of steps per side for a timing metric (fewer -> value None with a reason).
-MIN_STEPS_PER_SIDE: int = 3
+MIN_STEPS_PER_SIDE: int = 4
 
 
 def _segment_sum(points: np.ndarray, side: str) -> np.ndarray:
@@ -68,8 +67,8 @@ def _median_leg(points: np.ndarray) -> float:
 def px_per_m_from_height(leg_px: float, height_m: float) -> float:
     """Image scale (pixels per metre) from the leg length in pixels and the runner's height.
 
-    Uses :data:`HEIGHT_PER_LEG_LENGTH`: leg length in metres = ``height_m / 2.04``. The scale holds
-    at the runner's distance from the camera (the plane the pelvis moves in).
+    Uses :data:`HEIGHT_PER_LEG_LENGTH`: leg length in metres = ``0.491 * height_m``. The scale
+    holds at the runner's distance from the camera (the plane the pelvis moves in).
     """
     return leg_px / (height_m / HEIGHT_PER_LEG_LENGTH)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from gaitlab.errors import InputError
 from gaitlab.pose.landmarker import (
+    DEFAULT_OPTIONS,
     LandmarkerOptions,
     RunnerChoice,
     choose_runner,
@@ -67,10 +68,10 @@ def extract_pose(
     model: ModelFile,
     *,
     slowmo_factor: float = 1.0,
-    options: LandmarkerOptions = LandmarkerOptions(),
-    runner_sample_frames_per_s: float = 1.0,
-    runner_sample_min: int = 6,
-    runner_sample_max: int = 16,
+    options: LandmarkerOptions = DEFAULT_OPTIONS,
+    runner_sample_frames_per_s: float = 0.75,
+    runner_sample_min: int = 5,
+    runner_sample_max: int = 12,
     progress: Callable[[int, int], None] | None = None,
 ) -> PoseResult:
     """Decode a clip, choose the runner and track their pose through every frame.
@@ -96,6 +97,11 @@ def extract_pose(
         When the file is not a readable video or no person is found in it.
     """
     info = probe(path, slowmo_factor=slowmo_factor)
+    if info.truncated:
+        raise InputError(
+            f"'{Path(path).name}' is cut short: only {info.duration_s:.1f} s of it can be read; "
+            "copy or export the whole clip again from the phone or camera."
+        )
     frame_size = (info.width_px, info.height_px)
     n_samples = n_runner_samples(
         info.duration_s,
@@ -107,21 +113,22 @@ def extract_pose(
     sightings = sight_people(sample, model.path, options=options)
     runner = choose_runner(sightings, n_samples=len(sample), frame_size_px=frame_size)
     total = info.n_frames
-    tracks = track_pose(
-        iter_frames(path, slowmo_factor=slowmo_factor),
-        model.path,
-        fps=info.fps,
-        frame_size_px=frame_size,
-        runner=runner,
-        options=options,
-        progress=(lambda n: progress(n, total)) if progress else None,
-        meta={
-            "source": str(path),
-            "model": {"name": model.name, "sha256": model.sha256},
-            "landmarker": dataclasses.asdict(options),
-            "slowmo_factor": slowmo_factor,
-        },
-    )
+    with iter_frames(path, slowmo_factor=slowmo_factor) as frames:
+        tracks = track_pose(
+            frames,
+            model.path,
+            fps=info.fps,
+            frame_size_px=frame_size,
+            runner=runner,
+            options=options,
+            progress=(lambda n: progress(n, total)) if progress else None,
+            meta={
+                "source": str(path),
+                "model": {"name": model.name, "sha256": model.sha256},
+                "landmarker": dataclasses.asdict(options),
+                "slowmo_factor": slowmo_factor,
+            },
+        )
     if not tracks.has_pose.any():
         raise InputError(
             f"No person was found in {Path(path).name}; film the runner's whole body in good "

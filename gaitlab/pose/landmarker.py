@@ -46,6 +46,10 @@ class LandmarkerOptions:
     min_tracking_confidence: float = 0.5
 
 
+#: MediaPipe's own default thresholds.
+DEFAULT_OPTIONS = LandmarkerOptions()
+
+
 @dataclasses.dataclass(frozen=True)
 class PersonSighting:
     """One person seen in one sampled frame."""
@@ -129,7 +133,7 @@ def open_landmarker(
     *,
     mode: str = "video",
     num_poses: int = 1,
-    options: LandmarkerOptions = LandmarkerOptions(),
+    options: LandmarkerOptions = DEFAULT_OPTIONS,
     segmentation: bool = False,
 ) -> Iterator[Any]:
     """Open a MediaPipe PoseLandmarker and close it on exit.
@@ -147,7 +151,7 @@ def open_landmarker(
     segmentation
         Also output a person segmentation mask per frame.
     """
-    mp, base_options, vision = _mp()
+    _, base_options, vision = _mp()
     running_mode = vision.RunningMode.VIDEO if mode == "video" else vision.RunningMode.IMAGE
     opts = vision.PoseLandmarkerOptions(
         base_options=base_options(model_asset_path=str(model_path)),
@@ -198,8 +202,8 @@ def sight_people(
     frames: Iterable[Any],
     model_path: str | Path,
     *,
-    max_people: int = 4,
-    options: LandmarkerOptions = LandmarkerOptions(),
+    max_people: int = 3,
+    options: LandmarkerOptions = DEFAULT_OPTIONS,
 ) -> list[PersonSighting]:
     """Every person MediaPipe finds in a few frames (IMAGE mode, several poses per frame).
 
@@ -295,6 +299,7 @@ def choose_runner(
     n_samples: int,
     frame_size_px: tuple[int, int],
     crop_margin: float = 0.25,
+    min_presence_for_whole_frames: float = 0.8,
 ) -> RunnerChoice | None:
     """Pick the runner among the people seen in the sampled frames.
 
@@ -309,6 +314,9 @@ def choose_runner(
         ``(width, height)`` of the frames.
     crop_margin
         Margin around the runner's largest box, as a share of its size, for the follow window.
+    min_presence_for_whole_frames
+        Track on whole frames only if the only person seen is in at least this share of the
+        sampled frames.
     """
     tracks = link_sightings(sightings)
     if not tracks:
@@ -324,14 +332,21 @@ def choose_runner(
     boxes = np.array([s.box_xyxy_px for s in best])
     centres = (boxes[:, :2] + boxes[:, 2:]) / 2
     crop = None
-    if len(tracks) > 1:
+    # Whole frames only when one person was seen in (nearly) every sampled frame: a runner on a
+    # treadmill alone. Otherwise follow the runner, so the tracker cannot latch onto someone seen
+    # between the samples.
+    if len(tracks) > 1 or len(best) < min_presence_for_whole_frames * n_samples:
         w = float(np.max(boxes[:, 2] - boxes[:, 0]))
         h = float(np.max(boxes[:, 3] - boxes[:, 1]))
         side = max(w, h) * (1 + 2 * crop_margin)
         fw, fh = frame_size_px
         crop = (int(min(fw, side)), int(min(fh, side)))
     return RunnerChoice(
-        times_s=times, centres_px=centres, crop_size_px=crop, n_people=len(tracks), score=score(best)
+        times_s=times,
+        centres_px=centres,
+        crop_size_px=crop,
+        n_people=len(tracks),
+        score=score(best),
     )
 
 
@@ -358,7 +373,7 @@ def track_pose(
     fps: float,
     frame_size_px: tuple[int, int],
     runner: RunnerChoice | None = None,
-    options: LandmarkerOptions = LandmarkerOptions(),
+    options: LandmarkerOptions = DEFAULT_OPTIONS,
     progress: Callable[[int], None] | None = None,
     meta: dict[str, Any] | None = None,
 ) -> PoseTracks:
@@ -412,12 +427,12 @@ def track_pose(
                 x0, y0, w, h = crop_window(centre, runner.crop_size_px, frame_size_px)
                 rgb = rgb[y0 : y0 + h, x0 : x0 + w]
             if not follow or centre is not None:
-                ts_ms = max(int(round(t * 1000.0)), last_ms + 1)
+                ts_ms = max(round(t * 1000.0), last_ms + 1)
                 last_ms = ts_ms
                 result = lm.detect_for_video(to_mp_image(rgb), ts_ms)
                 if result.pose_landmarks:
                     img, world, vis, pres = result_arrays(result, 0, w, h)
-                    img = img + (x0, y0)
+                    img += np.array([x0, y0], dtype=float)
                     found = (img, world, vis, pres)
                     if centre is not None and _strayed(img, centre, max(w, h)):
                         # the tracker latched onto someone else: drop it and start afresh
@@ -460,3 +475,29 @@ def _strayed(image_xy_px: np.ndarray, centre_px: np.ndarray, window_px: float) -
     """True when a pose's hips lie farther than 40% of the window from the expected centre."""
     hip = (image_xy_px[_L_HIP] + image_xy_px[_R_HIP]) / 2
     return bool(np.linalg.norm(hip - centre_px) > 0.4 * window_px)
+
+
+def detect_image(
+    rgb: np.ndarray,
+    model_path: str | Path,
+    *,
+    options: LandmarkerOptions = DEFAULT_OPTIONS,
+) -> PoseTracks:
+    """Landmarks of one person in a still image (IMAGE mode), as a one-frame track.
+
+    Parameters
+    ----------
+    rgb
+        ``(H, W, 3)`` uint8 RGB image.
+    model_path
+        The ``.task`` bundle.
+    """
+    h, w = rgb.shape[:2]
+    with open_landmarker(model_path, mode="image", num_poses=1, options=options) as lm:
+        result = lm.detect(to_mp_image(rgb))
+    tracks = PoseTracks.empty(np.array([0.0]), fps=1.0, width_px=w, height_px=h)
+    if result.pose_landmarks:
+        img, world, vis, pres = result_arrays(result, 0, w, h)
+        tracks.image_xy_px[0], tracks.world_xyz_m[0] = img, world
+        tracks.visibility[0], tracks.presence[0] = vis, pres
+    return tracks

@@ -185,17 +185,16 @@ class PoseTracks:
     def save_npz(self, path: str | Path) -> Path:
         """Write the tracks to a compressed ``.npz`` (atomically). Returns the path."""
         path = Path(path)
-        with atomic_path(path) as tmp:
-            with open(tmp, "wb") as fh:
-                np.savez_compressed(
-                    fh,
-                    time_s=self.time_s,
-                    image_xy_px=self.image_xy_px.astype(np.float32),
-                    world_xyz_m=self.world_xyz_m.astype(np.float32),
-                    visibility=self.visibility.astype(np.float32),
-                    presence=self.presence.astype(np.float32),
-                    header=np.array(json.dumps(self.header())),
-                )
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+            np.savez_compressed(
+                fh,
+                time_s=self.time_s,
+                image_xy_px=self.image_xy_px.astype(np.float32),
+                world_xyz_m=self.world_xyz_m.astype(np.float32),
+                visibility=self.visibility.astype(np.float32),
+                presence=self.presence.astype(np.float32),
+                header=np.array(json.dumps(self.header())),
+            )
         return path
 
     @classmethod

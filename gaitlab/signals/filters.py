@@ -68,7 +68,7 @@ def auto_cutoff_hz(fps: float, cadence_spm: float | None = None) -> float | None
 def lowpass(
     tracks: PoseTracks,
     *,
-    cutoff_hz: float | Literal["auto"] = "auto",
+    cutoff_hz: float | Literal["auto"] | None = "auto",
     order: int = 2,
     cadence_spm: float | None = None,
 ) -> PoseTracks:
@@ -83,8 +83,8 @@ def lowpass(
     tracks
         Landmark tracks (ideally with short gaps filled, so runs are long).
     cutoff_hz
-        -3 dB frequency of the zero-lag filter in Hz, or ``"auto"`` (:func:`auto_cutoff_hz`;
-        may skip filtering at low frame rates).
+        -3 dB frequency of the zero-lag filter in Hz, ``"auto"`` (:func:`auto_cutoff_hz`;
+        may skip filtering at low frame rates) or None (no filtering).
     order
         Order of the Butterworth filter per pass.
     cadence_spm
@@ -95,6 +95,8 @@ def lowpass(
     PoseTracks
         Filtered tracks; the step records the cut-off used (None when skipped).
     """
+    if cutoff_hz is None:
+        return tracks.with_step("lowpass", cutoff_hz=None, order=order, skipped="cutoff_none")
     if cutoff_hz == "auto":
         cutoff = auto_cutoff_hz(tracks.fps, cadence_spm)
     elif isinstance(cutoff_hz, int | float) and cutoff_hz > 0:
@@ -102,7 +104,7 @@ def lowpass(
     else:
         raise ValueError(
             f"Invalid value for the 'cutoff_hz' parameter. Allowed values are a positive number "
-            f"of Hz and 'auto', but got {cutoff_hz!r} instead."
+            f"of Hz, 'auto' and None, but got {cutoff_hz!r} instead."
         )
     if cutoff is None:
         return tracks.with_step("lowpass", cutoff_hz=None, order=order, skipped="cutoff_auto")

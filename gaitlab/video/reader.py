@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import numbers
 import os
 import queue
 import threading
@@ -46,6 +47,7 @@ from gaitlab.video._pyav import (
     bit_depth,
     check_slowmo_factor,
     check_video_path,
+    close_container,
     frame_to_rgb,
     is_variable_rate,
     no_frames_error,
@@ -64,7 +66,7 @@ _FALLBACK_FPS = 30.0
 #: How long :meth:`FrameStream.close` waits for the decoding thread (one packet takes ms).
 _JOIN_TIMEOUT_S = 10.0
 #: A declared duration longer than the video data found by this much marks a truncated file.
-_TRUNCATION_SLACK_S = 1.0
+_TRUNCATION_SLACK_S = 0.5
 #: :func:`sample_frames` decodes forward instead of seeking when the next target is this close.
 _SEEK_THRESHOLD_S = 2.0
 #: Frames within this time of a requested start are taken as being at it (float round-off).
@@ -130,7 +132,7 @@ def probe(path: str | os.PathLike[str], *, slowmo_factor: float = 1.0) -> VideoI
             container=container.format.name,
         )
     finally:
-        container.close()
+        close_container(container, stream)
 
 
 def _first_frame(container: InputContainer, stream: VideoStream) -> VideoFrame | None:
@@ -159,7 +161,7 @@ def _frame_timing(
         n_frames = len(present)
         truncated = n_frames < stream.frames
         times_s = [float(e.timestamp * tb) for e in present]  # decode order; sorted later
-        variable = is_variable_rate(times_s, tick_s=float(tb))
+        variable = None if truncated else is_variable_rate(times_s, tick_s=float(tb))
         if not truncated and stream.duration:
             duration_s = float(stream.duration * tb)
         else:
@@ -174,7 +176,7 @@ def _frame_timing(
     try:
         return _count_packets(counter, counted)
     finally:
-        counter.close()
+        close_container(counter)
 
 
 def _count_packets(
@@ -208,9 +210,12 @@ def _count_packets(
     duration_s = _span_s(times_s, fps_file)
     if ends_s and max(ends_s) > max(times_s):
         duration_s = max(ends_s) - min(times_s)
+    if not times_s:  # raw elementary streams carry no timestamps at all
+        duration_s = n_packets / (fps_file or _FALLBACK_FPS)
     if times_s and _ends_early(container, stream, min(times_s) + duration_s):
         truncated = True
-    variable = is_variable_rate(times_s, tick_s=tick_s)
+    # A cut may fall inside a group of B-frames, leaving gaps: no verdict on the rate then.
+    variable = None if truncated else is_variable_rate(times_s, tick_s=tick_s)
     return n_packets, duration_s, variable, truncated
 
 
@@ -347,10 +352,7 @@ def _decode_frames(
         report.truncated = True
     if n_yielded == 0:
         if start_s > 0 and not report.truncated:
-            raise InputError(
-                f"'{path.name}' has no frame at or after {start_s:g} s; "
-                "choose a start time within the clip."
-            )
+            raise _start_error(path, start_s)
         raise no_frames_error(path)
 
 
@@ -411,7 +413,9 @@ def _put(channel: _Channel, item: object) -> bool:
     return False
 
 
-def _produce(frames: Iterator[Frame], container: InputContainer, channel: _Channel) -> None:
+def _produce(
+    frames: Iterator[Frame], container: InputContainer, stream: VideoStream, channel: _Channel
+) -> None:
     """Body of the decoding thread: fill the queue, then close the generator and container."""
     try:
         for frame in frames:
@@ -422,7 +426,7 @@ def _produce(frames: Iterator[Frame], container: InputContainer, channel: _Chann
         _put(channel, _Failure(exc))
     finally:
         frames.close()  # type: ignore[attr-defined]
-        container.close()
+        close_container(container, stream)
 
 
 def _stop_thread(channel: _Channel, thread: threading.Thread) -> None:
@@ -435,10 +439,10 @@ def _stop_thread(channel: _Channel, thread: threading.Thread) -> None:
         thread.join(_JOIN_TIMEOUT_S)
 
 
-def _close_inline(frames: Iterator[Frame], container: InputContainer) -> None:
+def _close_inline(frames: Iterator[Frame], container: InputContainer, stream: VideoStream) -> None:
     """Close a generator decoding in the consumer's thread, then its container."""
     frames.close()  # type: ignore[attr-defined]
-    container.close()
+    close_container(container, stream)
 
 
 class FrameStream(Iterator[Frame]):
@@ -460,6 +464,7 @@ class FrameStream(Iterator[Frame]):
         self,
         frames: Iterator[Frame],
         container: InputContainer,
+        stream: VideoStream,
         report: _Report,
         path: Path,
         *,
@@ -475,7 +480,7 @@ class FrameStream(Iterator[Frame]):
             channel = _Channel(frames=queue.Queue(maxsize=prefetch), stop=threading.Event())
             thread = threading.Thread(
                 target=_produce,
-                args=(frames, container, channel),
+                args=(frames, container, stream, channel),
                 name=f"gaitlab-video-decode[{path.name}]",
                 daemon=True,
             )
@@ -484,7 +489,7 @@ class FrameStream(Iterator[Frame]):
             thread.start()
         else:
             self._inline = frames
-            self._finalizer = weakref.finalize(self, _close_inline, frames, container)
+            self._finalizer = weakref.finalize(self, _close_inline, frames, container, stream)
 
     @property
     def truncated(self) -> bool:
@@ -611,22 +616,26 @@ def iter_frames(
         report,
         slowmo_factor=factor,
         start_s=float(start_s),
-        max_frames=max_frames,
-        every_nth=every_nth,
+        max_frames=None if max_frames is None else int(max_frames),
+        every_nth=int(every_nth),
     )
-    return FrameStream(frames, container, report, p, prefetch=prefetch)
+    return FrameStream(frames, container, stream, report, p, prefetch=int(prefetch))
 
 
 def _check_option(name: str, value: object, *, minimum: float, kind: str) -> None:
     """Raise :class:`ConfigError` unless ``value`` is a finite ``kind`` >= ``minimum``."""
-    is_number = isinstance(value, int | float) and not isinstance(value, bool)
-    ok = is_number and math.isfinite(value) and value >= minimum  # type: ignore[arg-type]
-    if kind == "integer":
-        ok = ok and isinstance(value, int)
+    ok = (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and math.isfinite(float(value))
+        and float(value) >= minimum
+        and (kind != "integer" or isinstance(value, numbers.Integral))
+    )
     if not ok:
+        article = "an" if kind == "integer" else "a"
         raise ConfigError(
-            f"The video option {name} must be {'an' if kind == 'integer' else 'a'} {kind} "
-            f">= {minimum:g}, not {value!r}; correct it and try again."
+            f"The video option {name} must be {article} {kind} >= {minimum:g}, not {value!r}; "
+            "correct it and try again."
         )
 
 
@@ -686,35 +695,60 @@ def sample_frames(
         if clip_end_s is None:
             clip_end_s = (stream.frames or 10 * fps_file) / fps_file
         first_s = start_s * factor
+        if first_s >= clip_end_s:
+            raise _start_error(p, start_s)
         last_s = clip_end_s if end_s is None else min(end_s * factor, clip_end_s)
-        step_s = max(last_s - first_s, 0.0) / n
-        targets = [origin_s + first_s + (i + 0.5) * step_s for i in range(n)]
+        step_s = (last_s - first_s) / n
+        n = int(n)
         sampler = _Sampler(container, stream, origin_s, 1.0 / fps_file)
+        reformatter = VideoReformatter()
+        rotation: int | None = None
+        frames: list[Frame] = []
         try:
-            found = [sampler.frame_at(t) for t in targets]
+            for i in range(n):
+                hit = sampler.frame_at(origin_s + first_s + (i + 0.5) * step_s)
+                if hit is None:
+                    continue
+                raw_s, frame = hit
+                if rotation is None:
+                    rotation = rotation_deg(frame, stream)
+                frames.append(
+                    Frame(
+                        index=_first_index(raw_s, origin_s, fps_file, exact=False),
+                        time_s=(raw_s - origin_s) / factor,
+                        rgb=frame_to_rgb(frame, rotation, reformatter),
+                    )
+                )
         finally:
             sampler.close()
     finally:
-        container.close()
-    reformatter = VideoReformatter()
-    rotation: int | None = None
-    frames: list[Frame] = []
-    last_time_s = -math.inf
-    for hit in found:
-        if hit is None:
-            continue
-        raw_s, frame = hit
-        time_s = (raw_s - origin_s) / factor
-        if time_s <= last_time_s:
-            continue
-        last_time_s = time_s
-        if rotation is None:
-            rotation = rotation_deg(frame, stream)
-        index = _first_index(raw_s, origin_s, fps_file, exact=False)
-        frames.append(Frame(index, time_s, frame_to_rgb(frame, rotation, reformatter)))
+        close_container(container, stream)
     if not frames:
-        raise no_frames_error(p)
+        # Files that cannot seek (raw H.264/HEVC streams): one pass, every k-th frame.
+        return _sample_by_decoding(p, n, slowmo_factor=factor, start_s=start_s)
     return frames
+
+
+def _sample_by_decoding(path: Path, n: int, *, slowmo_factor: float, start_s: float) -> list[Frame]:
+    """``n`` frames spread over the clip by decoding it through (for unseekable files)."""
+    container, stream = open_video(path)
+    try:
+        n_frames = _frame_timing(container, stream, path)[0]
+    finally:
+        close_container(container)
+    every_nth = max(1, n_frames // n)
+    with iter_frames(
+        path, slowmo_factor=slowmo_factor, start_s=start_s, every_nth=every_nth, max_frames=n
+    ) as frames:
+        return list(frames)
+
+
+def _start_error(path: Path, start_s: float) -> InputError:
+    """The error for a start time past the end of the clip."""
+    return InputError(
+        f"'{path.name}' has no frame at or after {start_s:g} s; "
+        "choose a start time within the clip."
+    )
 
 
 class _Sampler:
@@ -730,19 +764,30 @@ class _Sampler:
         self._report = _Report()
         self._frames: Iterator[VideoFrame] | None = None
         self._last_raw_s: float | None = None
+        self._returned_s: float | None = None  # time of the last frame returned
 
     def frame_at(self, target_s: float) -> tuple[float, VideoFrame] | None:
-        """(file time, frame) of the first frame at or after ``target_s`` less half a period."""
+        """(file time, frame) of the first frame at or after ``target_s`` less half a period.
+
+        Targets must come in increasing order; None when the frame returned last is already
+        the nearest one, or when the clip ends before ``target_s``.
+        """
         ahead_s = None if self._last_raw_s is None else target_s - self._last_raw_s
-        if self._frames is None or ahead_s is None or not 0 < ahead_s < _SEEK_THRESHOLD_S:
+        if self._frames is not None and ahead_s is not None and ahead_s < 0.5 * self._period_s:
+            return None  # targets come in order: the frame just returned is the one nearest
+        if self._frames is None or ahead_s is None or ahead_s >= _SEEK_THRESHOLD_S:
             self.close()
             _seek(self._container, self._stream, target_s)
             self._frames = _decoded(self._container, self._stream, self._report)
             self._last_raw_s = None
+        returned_s = self._returned_s
         for frame in self._frames:
             raw_s = _raw_time_s(frame, self._last_raw_s, self._period_s, self._origin_s)
             self._last_raw_s = raw_s
-            if raw_s >= target_s - 0.5 * self._period_s:
+            if raw_s >= target_s - 0.5 * self._period_s and (
+                returned_s is None or raw_s > returned_s
+            ):
+                self._returned_s = raw_s
                 return raw_s, frame
         return None
 

@@ -1,0 +1,134 @@
+"""The default cleaning of landmark tracks, composed from the single steps.
+
+Order and why:
+
+1. :func:`~gaitlab.signals.swaps.fix_swaps` first: a swapped frame is a jump of a whole leg,
+   which the outlier test would blank (losing both legs' data in those frames); undone first,
+   the frame keeps its data. The swap fit caps each landmark's error, so the isolated outliers
+   still present do not force swaps.
+2. :func:`~gaitlab.signals.outliers.reject_outliers`: blank single-landmark glitches that are left.
+3. :func:`~gaitlab.signals.gaps.fill_gaps`: interpolate the short gaps left by dropped frames
+   and by step 2, so that the filter and the event fits see continuous runs.
+4. :func:`~gaitlab.signals.filters.lowpass` last (it needs gap-free runs, and must not smear
+   swaps or outliers into their neighbours). With the ``"auto"`` cut-off it is skipped at
+   30 fps (see :mod:`gaitlab.signals.filters`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Literal
+
+import numpy as np
+
+from gaitlab.pose.landmarks import INDEX
+from gaitlab.pose.tracks import PoseTracks
+from gaitlab.signals.filters import lowpass
+from gaitlab.signals.gaps import GAIT_LANDMARKS, Gap, fill_gaps, find_gaps
+from gaitlab.signals.outliers import reject_outliers
+from gaitlab.signals.swaps import fix_swaps
+
+
+@dataclasses.dataclass(frozen=True)
+class CleanReport:
+    """What cleaning found and did.
+
+    Attributes
+    ----------
+    n_frames
+        Frames in the clip.
+    frames_with_pose
+        Frames in which the pose model found a person.
+    swapped_frames
+        Indices of frames whose leg labels were exchanged back.
+    outliers_removed
+        Landmark samples blanked as implausible.
+    samples_filled
+        Landmark samples interpolated.
+    frames_filled
+        Frames in which at least one gait landmark was interpolated.
+    long_gaps
+        Gaps in the gait landmarks longer than ``max_gap_s`` (left missing).
+    cutoff_hz
+        Low-pass cut-off used, None when the filter was skipped.
+    """
+
+    n_frames: int
+    frames_with_pose: int
+    swapped_frames: tuple[int, ...]
+    outliers_removed: int
+    samples_filled: int
+    frames_filled: int
+    long_gaps: tuple[Gap, ...]
+    cutoff_hz: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly form."""
+        d = dataclasses.asdict(self)
+        d["swapped_frames"] = list(self.swapped_frames)
+        d["long_gaps"] = [
+            {**dataclasses.asdict(g), "duration_s": g.duration_s} for g in self.long_gaps
+        ]
+        return d
+
+
+@dataclasses.dataclass(frozen=True)
+class CleanResult:
+    """Cleaned tracks and the report of what was done to them."""
+
+    tracks: PoseTracks
+    report: CleanReport
+
+
+def clean(
+    tracks: PoseTracks,
+    *,
+    view: Literal["side", "rear", "front"] | None = None,
+    max_speed_leg_per_s: float = 15.0,
+    min_visibility: float = 0.05,
+    max_gap_s: float = 0.1,
+    cutoff_hz: float | Literal["auto"] | None = "auto",
+    filter_order: int = 2,
+    cadence_spm: float | None = None,
+) -> CleanResult:
+    """Fix swaps, drop outliers, fill short gaps and low-pass, in that order.
+
+    Parameters
+    ----------
+    tracks
+        Raw landmark tracks from the pose stage.
+    view
+        Camera view if known (:func:`~gaitlab.signals.swaps.fix_swaps`).
+    max_speed_leg_per_s, min_visibility
+        Outlier settings (:func:`~gaitlab.signals.outliers.reject_outliers`).
+    max_gap_s
+        Longest gap to interpolate (:func:`~gaitlab.signals.gaps.fill_gaps`).
+    cutoff_hz, filter_order, cadence_spm
+        Low-pass settings (:func:`~gaitlab.signals.filters.lowpass`).
+
+    Returns
+    -------
+    CleanResult
+    """
+    out = fix_swaps(tracks, view=view)
+    swapped = out.meta["steps"][-1]["swapped_frames"]
+    out = reject_outliers(
+        out, max_speed_leg_per_s=max_speed_leg_per_s, min_visibility=min_visibility
+    )
+    n_outliers = out.meta["steps"][-1]["n_blanked"]
+    before = np.isnan(out.image_xy_px[..., 0])
+    out = fill_gaps(out, max_gap_s=max_gap_s)
+    filled = before & ~np.isnan(out.image_xy_px[..., 0])
+    gait_idx = [INDEX[n] for n in GAIT_LANDMARKS]
+    out = lowpass(out, cutoff_hz=cutoff_hz, order=filter_order, cadence_spm=cadence_spm)
+    report = CleanReport(
+        n_frames=tracks.n_frames,
+        frames_with_pose=int(tracks.has_pose.sum()),
+        swapped_frames=tuple(int(i) for i in swapped),
+        outliers_removed=int(n_outliers),
+        samples_filled=int(filled.sum()),
+        frames_filled=int(filled[:, gait_idx].any(axis=1).sum()),
+        long_gaps=tuple(find_gaps(out, longer_than_s=max_gap_s)),
+        cutoff_hz=out.meta["steps"][-1].get("cutoff_hz"),
+    )
+    return CleanResult(out, report)

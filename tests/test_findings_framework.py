@@ -1,0 +1,96 @@
+"""The findings framework: statuses, evidence and exercises from configured signs."""
+
+from __future__ import annotations
+
+import pytest
+
+from gaitlab.config import load_defaults
+from gaitlab.findings.framework import assess_pattern
+from gaitlab.result import Metric
+
+CFG = load_defaults()["findings"]
+ENOUGH = {"left": 10, "right": 9}
+
+
+def metric(name: str, value: float | None, view: str = "side") -> Metric:
+    return Metric(name=name, value=value, unit="deg", view_needed=view, n_strides=9, clip="a.mp4")
+
+
+def test_side_view_cannot_assess_hip_weakness_and_says_so():
+    f = assess_pattern(
+        "hip_weakness",
+        views=["side"],
+        metrics={},
+        pattern_cfg=CFG["hip_weakness"],
+        steps_per_side=ENOUGH,
+        min_steps_per_side=7,
+    )
+    assert f.status == "not_assessed"
+    assert "behind" in f.summary and "not assessed" in f.summary
+    assert "rear" in f.view_needed
+    assert f.evidence == () and f.exercises == ()
+
+
+def test_rear_view_cannot_assess_hip_tightness():
+    f = assess_pattern(
+        "hip_tightness",
+        views=["rear"],
+        metrics={},
+        pattern_cfg=CFG["hip_tightness"],
+        steps_per_side=ENOUGH,
+        min_steps_per_side=7,
+    )
+    assert f.status == "not_assessed"
+
+
+def test_too_few_steps_is_insufficient_evidence_never_a_verdict():
+    f = assess_pattern(
+        "hip_tightness",
+        views=["side"],
+        metrics={"hip_extension_deg": metric("hip_extension_deg", 2.0)},
+        pattern_cfg=CFG["hip_tightness"],
+        steps_per_side={"left": 3, "right": 9},
+        min_steps_per_side=7,
+    )
+    assert f.status == "insufficient_evidence"
+    assert "3 usable steps" in f.reason
+
+
+def test_unmeasured_primary_signs_are_insufficient_evidence():
+    f = assess_pattern(
+        "hip_tightness",
+        views=["side"],
+        metrics={"hip_extension_deg": metric("hip_extension_deg", None)},
+        pattern_cfg=CFG["hip_tightness"],
+        steps_per_side=ENOUGH,
+        min_steps_per_side=7,
+    )
+    assert f.status == "insufficient_evidence"
+    assert all(e.met is None for e in f.evidence)
+
+
+@pytest.mark.parametrize(("hip_ext", "status"), [(4.0, "flagged"), (16.0, "not_flagged")])
+def test_threshold_decides_and_evidence_names_sign_value_threshold_source(hip_ext, status):
+    threshold = CFG["hip_tightness"]["signs"]["hip_extension_deg"]["threshold"]
+    f = assess_pattern(
+        "hip_tightness",
+        views=["side"],
+        metrics={
+            "hip_extension_deg": metric("hip_extension_deg", hip_ext),
+            "step_length_leg": metric("step_length_leg", 1.5),
+        },
+        pattern_cfg=CFG["hip_tightness"],
+        steps_per_side=ENOUGH,
+        min_steps_per_side=7,
+    )
+    assert f.status == status
+    ev = {e.metric: e for e in f.evidence}["hip_extension_deg"]
+    assert (ev.value, ev.threshold, ev.comparison) == (hip_ext, threshold, "<")
+    assert ev.met is (hip_ext < threshold)
+    assert "Souza" in ev.source
+    assert ev.clip == "a.mp4"
+    assert bool(f.exercises) is (status == "flagged")
+    if f.exercises:
+        assert f.exercises[0]["name"] == "Kneeling hip flexor stretch"
+    d = f.as_dict()
+    assert set(d) >= {"pattern", "status", "evidence", "exercises"}

@@ -1,0 +1,89 @@
+"""Pose extraction on real footage: detection rate, landmark accuracy, following the runner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gaitlab.pose.landmarker import detect_image
+from gaitlab.pose.landmarks import INDEX
+from gaitlab.pose.model import find_model
+from gaitlab.pose.tracks import PoseTracks
+
+DATA = Path(__file__).parent / "data"
+
+
+def hip_midpoint(tracks: PoseTracks) -> np.ndarray:
+    return (tracks.xy("left_hip") + tracks.xy("right_hip")) / 2
+
+
+def test_male_side_pose_in_at_least_98_percent_of_frames(male_side_run):
+    tracks = male_side_run.tracks
+    assert tracks.n_frames == 360
+    assert tracks.detection_rate >= 0.98
+    summary = male_side_run.summary
+    assert summary["pose"]["frames_with_pose"] == int(tracks.has_pose.sum())
+    assert summary["pose"]["detection_rate"] >= 0.98
+
+
+def test_male_side_landmarks_in_pixels_and_metres(male_side_run):
+    tracks = male_side_run.tracks
+    ok = tracks.has_pose
+    xy = tracks.image_xy_px[ok]
+    # pixels of the 720x1280 upright frame (a few landmarks may fall just outside it)
+    assert np.nanmedian(xy[:, :, 0]) == pytest.approx(360, abs=200)
+    assert 0 < np.nanmedian(xy[:, :, 1]) < 1280
+    # world coordinates in metres, hip-centred: a person's joints lie within about 1 m of the hips
+    world = tracks.world_xyz_m[ok]
+    assert np.nanmax(np.abs(world[:, INDEX["left_ankle"]])) < 1.5
+    assert np.nanmedian(np.linalg.norm(world[:, INDEX["left_hip"]], axis=1)) < 0.2
+
+
+def test_coco_skier_landmark_error_under_15_px():
+    """17 COCO keypoints of a full-body person 347 px tall: mean error under 15 px."""
+    import av  # noqa: F401  (decoding via PyAV's image support is not needed; cv2 reads jpg)
+    import cv2
+
+    bgr = cv2.imread(str(DATA / "coco_000000000785_skier.jpg"))
+    truth = json.loads((DATA / "coco_000000000785_skier.keypoints.json").read_text())
+    tracks = detect_image(np.ascontiguousarray(bgr[:, :, ::-1]), find_model().path)
+    assert tracks.has_pose[0]
+    errors = []
+    for name, kp in truth["keypoints_px"].items():
+        pred = tracks.image_xy_px[0, INDEX[name]]
+        errors.append(float(np.hypot(pred[0] - kp["x"], pred[1] - kp["y"])))
+    assert len(errors) == 17
+    assert np.mean(errors) < 15.0, errors
+
+
+def test_walker_is_followed_not_the_jumping_man(two_people_run):
+    """The walker is followed. Frames 80 and 120: within the marks' 60 px tolerance.
+
+    Frame 160's mark lies about 90 px behind the walker, off her body (checked on the picture:
+    her hips are at x ~ 410 px, the mark at 499 px), so there the test checks identity instead:
+    the followed hips move continuously from the marked frame 120 to frame 160 at walking speed
+    and stay on the ground line, far from the man on the box.
+    """
+    marks = json.loads((DATA / "two_people_walk_and_jump.walker.json").read_text())
+    tol = marks["tolerance_px"]
+    hips = hip_midpoint(two_people_run.tracks)
+    for frame in ("80", "120"):
+        err = np.linalg.norm(hips[int(frame)] - marks["walker_hip_midpoint_px"][frame])
+        assert err < tol, (frame, hips[int(frame)], err)
+    segment = hips[120:161]
+    assert not np.isnan(segment).any()
+    step = np.linalg.norm(np.diff(segment, axis=0), axis=1)
+    assert step.max() < 25.0  # px per frame: a walker at ~9 px/frame, no jump to another person
+    assert np.all(np.abs(segment[:, 1] - 720) < 60)  # hips stay at the walker's height
+    # nobody is tracked before the walker enters (the man on the box is not followed)
+    assert not two_people_run.tracks.has_pose[:40].any()
+
+
+def test_odd_width_clip_is_tracked(two_people_run):
+    """The 1768 px wide VP9 clip: padded rows must not stop detection."""
+    tracks = two_people_run.tracks
+    assert (tracks.width_px, tracks.height_px) == (1768, 994)
+    assert tracks.has_pose[70:190].mean() > 0.9
