@@ -17,34 +17,78 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from gaitlab import __version__
 from gaitlab.config import load_defaults
 from gaitlab.errors import GaitlabError
-from gaitlab.io import write_json_atomic
+from gaitlab.events import columns as C
+from gaitlab.events.detect import detect_contacts
+from gaitlab.events.strides import stride_table
+from gaitlab.findings.framework import PATTERNS, assess_pattern
+from gaitlab.io import atomic_path, write_json_atomic
 from gaitlab.pose.extract import PoseResult, extract_pose
 from gaitlab.pose.landmarker import LandmarkerOptions
 from gaitlab.pose.model import ModelFile, find_model
+from gaitlab.pose.tracks import PoseTracks
 from gaitlab.result import SCHEMA_VERSION, Finding, Metric
 from gaitlab.schema import validation_errors
+from gaitlab.signals.clean import CleanReport, clean
+from gaitlab.signals.view import ViewEstimate, classify_view
+from gaitlab.metrics.timing import timing_metrics
 
 ProgressFn = Callable[[str, int, int], None]
 
 
 @dataclasses.dataclass(frozen=True)
 class ClipAnalysis:
-    """Everything gaitlab found in one clip."""
+    """Everything gaitlab found in one clip.
+
+    Attributes
+    ----------
+    name, path
+        The clip's file name and path.
+    pose
+        The pose stage's result (raw tracks, video facts, model).
+    view
+        The camera view, running direction and setting.
+    tracks
+        The cleaned tracks every metric is computed from.
+    cleaning
+        What cleaning found and did.
+    strides
+        The stride table (columns in :mod:`gaitlab.events.columns`).
+    metrics
+        The clip's metrics by name.
+    """
 
     name: str
     path: Path
     pose: PoseResult
+    view: ViewEstimate
+    tracks: PoseTracks
+    cleaning: CleanReport
+    strides: pd.DataFrame
+    metrics: Mapping[str, Metric]
+
+    def usable_steps(self) -> dict[str, int]:
+        """Usable strides per side (each stride starts with one step of that foot)."""
+        ok = self.strides[self.strides[C.USABLE]] if len(self.strides) else self.strides
+        return {side: int((ok[C.SIDE] == side).sum()) for side in ("left", "right")}
 
     def as_dict(self) -> dict[str, Any]:
+        view = self.view.as_dict()
         return {
             "name": self.name,
             "path": str(self.path),
             "video": self.pose.video.as_dict(),
             "pose": self.pose.as_dict(),
-            "view": {"label": "unsuitable", "facing": None, "confidence": 0.0, "setting": None},
+            "view": view,
+            "signals": self.cleaning.as_dict(),
+            "strides": {
+                "n_strides": len(self.strides),
+                "usable_per_side": self.usable_steps(),
+            },
         }
 
 
@@ -67,15 +111,24 @@ class Analysis:
             "created_utc": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "video": first["video"],
             "pose": first["pose"],
-            "view": first["view"],
+            "view": {k: first["view"][k] for k in ("label", "facing", "confidence", "setting")},
             "clips": clips,
             "metrics": {name: m.as_dict() for name, m in self.metrics.items()},
             "findings": [f.as_dict() for f in self.findings],
             "settings": dict(self.settings),
         }
 
+    def strides_table(self) -> pd.DataFrame:
+        """Every stride of every clip, with a ``clip`` column first."""
+        tables = [c.strides.assign(clip=c.name) for c in self.clips]
+        table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+        return table[["clip", *C.STRIDE_COLUMNS]] if len(table) else table
+
     def save(self, out_dir: str | Path) -> dict[str, Path]:
-        """Write ``summary.json`` and each clip's landmarks into ``out_dir`` (atomically).
+        """Write ``summary.json``, ``strides.csv`` and each clip's landmarks into ``out_dir``.
+
+        Every file is written atomically; ``summary.json`` is written last, so a folder with a
+        ``summary.json`` is complete.
 
         Returns
         -------
@@ -91,6 +144,9 @@ class Analysis:
                 out / f"{stem}.landmarks.csv"
             )
             clip.pose.tracks.save_npz(out / f"{stem}.landmarks.npz")
+        with atomic_path(out / "strides.csv") as tmp:
+            self.strides_table().to_csv(tmp, index=False, float_format="%.4f")
+        written["strides"] = out / "strides.csv"
         summary = self.to_summary()
         problems = validation_errors(summary)
         if problems:  # a bug, not a user error: never write a summary that breaks the schema
@@ -116,9 +172,9 @@ def analyze_clip(
     *,
     progress: ProgressFn | None = None,
 ) -> ClipAnalysis:
-    """Run the pipeline on one clip."""
+    """Run the pipeline on one clip: pose, view, cleaning, events, strides, metrics."""
     path = Path(path)
-    pose_cfg = config["pose"]
+    pose_cfg, sig = config["pose"], config["signals"]
     pose = extract_pose(
         path,
         model,
@@ -129,7 +185,69 @@ def analyze_clip(
         runner_sample_max=int(pose_cfg["runner_sample_max"]),
         progress=(lambda n, total: progress(path.name, n, total)) if progress else None,
     )
-    return ClipAnalysis(name=path.name, path=path, pose=pose)
+    view = classify_view(pose.tracks)
+    cleaned = clean(
+        pose.tracks,
+        view=view.label if view.label != "unsuitable" else None,
+        max_speed_leg_per_s=float(sig["max_speed_leg_per_s"]),
+        min_visibility=float(sig["min_visibility"]),
+        max_gap_s=float(sig["max_gap_s"]),
+        cutoff_hz=sig["cutoff_hz"],
+        filter_order=int(sig["filter_order"]),
+    )
+    contacts = detect_contacts(cleaned.tracks)
+    strides = stride_table(contacts, cleaned.tracks)
+    runner = config["runner"]
+    height_m = float(runner["height_m"]) or None
+    metrics = timing_metrics(
+        strides,
+        cleaned.tracks,
+        height_m=height_m,
+        clip=path.name,
+        min_per_side=int(config["findings"]["min_steps_per_side"]),
+    )
+    return ClipAnalysis(
+        name=path.name,
+        path=path,
+        pose=pose,
+        view=view,
+        tracks=cleaned.tracks,
+        cleaning=cleaned.report,
+        strides=strides,
+        metrics=metrics,
+    )
+
+
+def assess(clips: Sequence[ClipAnalysis], config: Mapping[str, Any]) -> tuple[Finding, ...]:
+    """Both findings, each from the clip whose view can show it (the first such clip)."""
+    findings_cfg = config["findings"]
+    out = []
+    for pattern in PATTERNS:
+        pattern_cfg = findings_cfg[pattern]
+        suitable = [c for c in clips if c.view.label in pattern_cfg["views"]]
+        clip = suitable[0] if suitable else None
+        out.append(
+            assess_pattern(
+                pattern,
+                views=[c.view.label for c in clips],
+                metrics=clip.metrics if clip else {},
+                pattern_cfg=pattern_cfg,
+                steps_per_side=clip.usable_steps() if clip else {},
+                min_steps_per_side=int(findings_cfg["min_steps_per_side"]),
+                clip=clip.name if clip else None,
+            )
+        )
+    return tuple(out)
+
+
+def merge_metrics(clips: Sequence[ClipAnalysis]) -> dict[str, Metric]:
+    """The assessment's metrics: each name from the first clip that measured it."""
+    merged: dict[str, Metric] = {}
+    for clip in clips:
+        for name, metric in clip.metrics.items():
+            if name not in merged or (merged[name].value is None and metric.value is not None):
+                merged[name] = metric
+    return merged
 
 
 def analyze(
@@ -163,4 +281,6 @@ def analyze(
         raise GaitlabError("No video was given; name at least one clip to analyse.")
     model_file = find_model(model if model is not None else cfg["pose"]["model"])
     clips = tuple(analyze_clip(p, model_file, cfg, progress=progress) for p in paths)
-    return Analysis(clips=clips, metrics={}, findings=(), settings=cfg)
+    return Analysis(
+        clips=clips, metrics=merge_metrics(clips), findings=assess(clips, cfg), settings=cfg
+    )

@@ -123,7 +123,32 @@ def analyze(
         finally:
             close()
         written = result.save(out)
+        print(describe(result))
         print(f"wrote {written['summary']}")
+
+
+def describe(result: Any) -> str:
+    """A few plain lines about an analysis, for the terminal."""
+    from gaitlab.words import say
+
+    lines = []
+    for clip in result.clips:
+        v = clip.view
+        facing = f", running toward image-{v.facing}" if v.facing else ""
+        setting = f", {v.setting}" if v.setting else ""
+        steps = clip.usable_steps()
+        lines.append(
+            f"{clip.name}: {v.label} view{facing}{setting}; usable strides: "
+            f"{steps['left']} left, {steps['right']} right"
+        )
+    for name in ("cadence_spm", "contact_time_ms"):
+        m = result.metrics.get(name)
+        if m is not None and m.value is not None:
+            lines.append(f"  {name.rsplit('_', 1)[0].replace('_', ' ')}: {m.value:.0f} {m.unit}")
+    for finding in result.findings:
+        title = say(f"finding.{finding.pattern}.title")
+        lines.append(f"{title}: {finding.summary}")
+    return "\n".join(lines)
 
 
 @models_app.callback(invoke_without_command=True)

