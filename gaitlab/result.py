@@ -54,6 +54,9 @@ class Metric:
         Name of the clip the value comes from.
     reason
         Why the value is missing or low-confidence.
+    label
+        A category read from the value where the metric has one (``foot_strike_pattern``:
+        ``"rearfoot"``, ``"midfoot"`` or ``"forefoot"``), else None.
     """
 
     name: str
@@ -69,6 +72,7 @@ class Metric:
     estimate: bool = False
     clip: str | None = None
     reason: str | None = None
+    label: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly dict without the ``name`` (it is the key in ``metrics``)."""

@@ -54,6 +54,25 @@ def bad_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     fs = faststart.read_bytes()
     truncated_fs = d / "truncated_faststart.mp4"  # index intact, media data cut short
     truncated_fs.write_bytes(fs[: len(fs) // 2])
+    tooshort = d / "half_second.mp4"
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            MALE_SIDE,
+            "-t",
+            "0.5",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            tooshort,
+        ],
+        check=True,
+    )
     noperson = d / "noperson.mp4"
     subprocess.run(
         [
@@ -80,6 +99,7 @@ def bad_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "truncated": truncated,
         "truncated_faststart": truncated_fs,
         "noperson": noperson,
+        "too_short": tooshort,
         "directory": d,
     }
 
@@ -93,6 +113,7 @@ def bad_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         ("truncated", ("could not be read as a video",)),
         ("truncated_faststart", ("cut short",)),
         ("noperson", ("No person was found",)),
+        ("too_short", ("too short for a single running stride",)),
         ("directory", ("folder",)),
     ],
 )

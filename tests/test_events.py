@@ -173,7 +173,7 @@ def test_a_runner_standing_still_has_no_contacts():
 
 def test_hinge_time_recovers_a_known_kink_between_frames():
     # A landmark approaching at constant speed and stopping at t = 0.4567 s (30 fps, no noise):
-    # the fit places the event within a tenth of a frame (its grid step).
+    # the fit places the event within a tenth of a frame.
     fps = 30.0
     t = np.arange(30) / fps
     stop = 0.4567

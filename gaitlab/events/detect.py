@@ -86,7 +86,7 @@ HINGE_SEARCH_S: float = 0.05
 #: arrives tangentially).
 HINGE_POWERS: tuple[float, ...] = (1.0, 2.0)
 #: Grid step of the hinge fit (frames).
-HINGE_GRID_FRAMES: float = 0.1
+HINGE_GRID_FRAMES: float = 0.02
 
 
 def detect_contacts(
@@ -291,26 +291,26 @@ def hinge_time(
     i_last_moving = int(np.searchsorted(ts, t_m[k_m - 1]))
     step = HINGE_GRID_FRAMES / fps
     cand = np.arange(t_m[k_m - 1], t_m[k_m - 1] + (n_search - 0.5 * HINGE_GRID_FRAMES) / fps, step)
-    split = np.searchsorted(ts, cand, side="left")  # first resting sample of each candidate
+    # first resting sample of each candidate (a sample at the candidate itself is resting)
+    split = np.searchsorted(ts, cand - 1e-9, side="left")
     keep = (split >= n_move) & (split + n_rest <= ts.size)
     cand, split = cand[keep], split[keep]
     if cand.size == 0:
         return float("nan")
-    i = np.arange(ts.size)[None, :]
-    first_moving = np.minimum(split - n_move, i_last_moving)[:, None]
-    w = ((i >= first_moving) & (i < split[:, None] + n_rest)).astype(float)  # (C, N)
+    # one window for every candidate, so that their sums of squares compare: from n_move
+    # samples up to the last clearly moving one, to n_rest samples past the latest candidate
+    i = np.arange(ts.size)
+    w = ((i > i_last_moving - n_move) & (i < split.max() + n_rest)).astype(float)
     lag = np.clip((cand[:, None] - ts[None, :]) * fps, 0.0, None)
-    n_used = w.sum(axis=1)
     sse = np.full(cand.size, np.inf)
     for power in HINGE_POWERS:
         # weighted least squares per candidate: y = a + b * lag**power, every coordinate
         design = np.stack([np.ones_like(lag), lag**power], axis=-1)  # (C, N, 2)
-        wd = design * w[:, :, None]
-        gram = np.einsum("cni,cnj->cij", wd, design) + 1e-9 * np.eye(2)
+        wd = design * w[None, :, None]
+        gram = np.einsum("cni,cnj->cij", wd, design) + 1e-12 * np.eye(2)
         coef = np.linalg.solve(gram, np.einsum("cni,nd->cid", wd, ys))
-        resid = (ys[None] - np.einsum("cni,cid->cnd", design, coef)) * w[:, :, None]
-        dof = n_used * ys.shape[1] - 2 * ys.shape[1]
-        sse = np.minimum(sse, (resid**2).sum(axis=(1, 2)) / np.maximum(dof, 1))
+        resid = (ys[None] - np.einsum("cni,cid->cnd", design, coef)) * w[None, :, None]
+        sse = np.minimum(sse, (resid**2).sum(axis=(1, 2)))
     best = float(cand[int(np.argmin(sse))])
     return best if moving == "before" else -best
 

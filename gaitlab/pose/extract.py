@@ -72,6 +72,7 @@ def extract_pose(
     runner_sample_frames_per_s: float = 0.75,
     runner_sample_min: int = 5,
     runner_sample_max: int = 12,
+    min_duration_s: float = 1.0,
     progress: Callable[[int, int], None] | None = None,
 ) -> PoseResult:
     """Decode a clip, choose the runner and track their pose through every frame.
@@ -88,6 +89,8 @@ def extract_pose(
         MediaPipe thresholds.
     runner_sample_frames_per_s, runner_sample_min, runner_sample_max
         How many frames to look at to choose the runner.
+    min_duration_s
+        Shorter clips cannot hold one running stride (at most 1 s) and are refused.
     progress
         Called with ``(frames_done, frames_total)`` as frames are processed.
 
@@ -97,6 +100,11 @@ def extract_pose(
         When the file is not a readable video or no person is found in it.
     """
     info = probe(path, slowmo_factor=slowmo_factor)
+    if info.duration_s < min_duration_s:
+        raise InputError(
+            f"'{Path(path).name}' is only {info.duration_s:.1f} s long, too short for a single "
+            f"running stride; film at least 10 s of steady running."
+        )
     if info.truncated:
         raise InputError(
             f"'{Path(path).name}' is cut short: only {info.duration_s:.1f} s of it can be read; "

@@ -1,0 +1,119 @@
+"""The analysis core end to end on real footage (through `gaitlab analyze`)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .conftest import MALE_SIDE, run_gaitlab
+
+GROUND_TRUTH = json.loads((MALE_SIDE.parent / "male_side.groundtruth.json").read_text())
+
+
+def test_male_side_view_is_side_facing_left_on_a_treadmill(male_side_run):
+    view = male_side_run.summary["view"]
+    assert view["label"] == "side"
+    assert view["facing"] == "left"
+    assert view["setting"] == "treadmill"
+    assert view["confidence"] >= 0.7
+
+
+def test_male_side_cadence_within_1_percent_of_ground_truth(male_side_run):
+    """Ground truth 168.9 +- 0.5 steps/min, measured from raw pixels without a pose model."""
+    truth = GROUND_TRUTH["cadence_spm"]["value"]
+    cadence = male_side_run.summary["metrics"]["cadence_spm"]
+    assert cadence["value"] == pytest.approx(truth, rel=0.01)
+    assert cadence["unit"] == "steps/min"
+    assert cadence["n_strides"] >= 20
+
+
+def test_male_side_contact_time_and_duty_factor_are_plausible(male_side_run):
+    """A plausibility check against literature ranges, not an accuracy claim (30 fps)."""
+    ranges = GROUND_TRUTH["plausible_ranges"]
+    contact = male_side_run.summary["metrics"]["contact_time_ms"]["value"]
+    duty = male_side_run.summary["metrics"]["duty_factor_pct"]["value"]
+    lo, hi = ranges["contact_time_ms"]
+    assert lo <= contact <= hi
+    lo, hi = ranges["duty_factor_pct"]
+    assert lo <= duty <= hi
+
+
+def test_male_side_hip_weakness_is_not_assessed_from_a_side_view(male_side_run):
+    findings = {f["pattern"]: f for f in male_side_run.summary["findings"]}
+    assert findings["hip_weakness"]["status"] == "not_assessed"
+    assert "rear" in findings["hip_weakness"]["view_needed"]
+    assert findings["hip_tightness"]["status"] != "not_assessed"
+
+
+def test_male_side_strides_csv_lists_usable_strides_of_both_feet(male_side_run):
+    with male_side_run.strides_csv.open() as fh:
+        rows = list(csv.DictReader(fh))
+    usable = [r for r in rows if r["usable"] == "True"]
+    sides = {r["side"] for r in usable}
+    assert sides == {"left", "right"}
+    assert len(usable) >= 20
+    for r in usable:  # a stride lasts 0.5-1.0 s at running cadences; contact < stride
+        assert 0.5 <= float(r["stride_time_s"]) <= 1.0
+        assert 0 < float(r["contact_time_s"]) < float(r["stride_time_s"])
+    per_side = male_side_run.summary["clips"][0]["strides"]["usable_per_side"]
+    assert per_side["left"] + per_side["right"] == len(usable)
+
+
+def _analyze(video: Path, out: Path) -> tuple[int, dict | None, str]:
+    proc = run_gaitlab("analyze", video, "--out", out, "--no-progress")
+    summary = json.loads((out / "summary.json").read_text()) if proc.returncode == 0 else None
+    return proc.returncode, summary, proc.stderr
+
+
+def _no_made_up_numbers(summary: dict) -> None:
+    findings = {f["pattern"]: f["status"] for f in summary["findings"]}
+    assert findings["hip_tightness"] in ("insufficient_evidence", "not_assessed")
+    assert findings["hip_weakness"] in ("insufficient_evidence", "not_assessed")
+    for name in ("cadence_spm", "contact_time_ms", "duty_factor_pct"):
+        metric = summary["metrics"].get(name)
+        if metric is not None:
+            assert metric["value"] is None, (name, metric)
+            assert metric["reason"]
+
+
+def test_a_2_second_clip_gives_insufficient_evidence_or_a_clear_error(tmp_path):
+    short = tmp_path / "two_seconds.mp4"
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            MALE_SIDE,
+            "-t",
+            "2",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            short,
+        ],
+        check=True,
+    )
+    code, summary, stderr = _analyze(short, tmp_path / "out")
+    if code == 2:
+        assert stderr.startswith("error:") and len(stderr.strip().splitlines()) == 1
+    else:
+        assert code == 0
+        _no_made_up_numbers(summary)
+
+
+def test_a_walking_clip_of_one_stride_gives_no_made_up_numbers(tmp_path):
+    video = Path(__file__).parent / "data" / "side_walk_60fps.mp4"
+    code, summary, stderr = _analyze(video, tmp_path / "out")
+    if code == 2:
+        assert stderr.startswith("error:") and len(stderr.strip().splitlines()) == 1
+    else:
+        assert code == 0
+        assert summary["video"]["fps"] == pytest.approx(60, rel=0.02)
+        _no_made_up_numbers(summary)
