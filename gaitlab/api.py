@@ -27,6 +27,7 @@ from gaitlab.events.detect import detect_contacts
 from gaitlab.events.strides import stride_table
 from gaitlab.findings.framework import PATTERNS, assess_pattern
 from gaitlab.io import atomic_path, write_json_atomic
+from gaitlab.metrics.timing import timing_metrics
 from gaitlab.pose.extract import PoseResult, extract_pose
 from gaitlab.pose.landmarker import LandmarkerOptions
 from gaitlab.pose.model import ModelFile, find_model
@@ -35,7 +36,6 @@ from gaitlab.result import SCHEMA_VERSION, Finding, Metric
 from gaitlab.schema import validation_errors
 from gaitlab.signals.clean import CleanReport, clean
 from gaitlab.signals.view import ViewEstimate, classify_view
-from gaitlab.metrics.timing import timing_metrics
 
 ProgressFn = Callable[[str, int, int], None]
 
