@@ -65,7 +65,9 @@ def stride_table(
         other_times = strikes[other][C.FOOT_STRIKE_S].to_numpy()
         other_flags = strikes[other][C.QUALITY].to_numpy()
         missing = _foot_missing(tracks, side)
-        for (_, first), (_, second) in zip(own.iloc[:-1].iterrows(), own.iloc[1:].iterrows()):
+        for (_, first), (_, second) in zip(
+            own.iloc[:-1].iterrows(), own.iloc[1:].iterrows(), strict=True
+        ):
             rows.append(
                 _stride_row(
                     side,

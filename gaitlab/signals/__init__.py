@@ -1,1 +1,8 @@
-"""signals stage."""
+"""Signal stage: clean landmark tracks and read the camera view.
+
+Modules: :mod:`~gaitlab.signals.swaps` (left/right swaps), :mod:`~gaitlab.signals.outliers`,
+:mod:`~gaitlab.signals.gaps`, :mod:`~gaitlab.signals.filters` (low-pass),
+:mod:`~gaitlab.signals.clean` (all four in order), :mod:`~gaitlab.signals.view` (view, facing,
+setting) and :mod:`~gaitlab.signals.mirror`. Every function takes and returns
+:class:`~gaitlab.pose.tracks.PoseTracks` and records itself in ``meta["steps"]``.
+"""

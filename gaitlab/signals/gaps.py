@@ -131,9 +131,7 @@ def fill_gaps(
     vis = _interpolate(t, tracks.visibility[..., None], fill, "linear")[..., 0]
     pres = _interpolate(t, tracks.presence[..., None], fill, "linear")[..., 0]
     out = tracks.replace(image_xy_px=image, world_xyz_m=world, visibility=vis, presence=pres)
-    return out.with_step(
-        "fill_gaps", max_gap_s=max_gap_s, method=method, n_filled=int(fill.sum())
-    )
+    return out.with_step("fill_gaps", max_gap_s=max_gap_s, method=method, n_filled=int(fill.sum()))
 
 
 def fillable_mask(values: np.ndarray, max_missing: int) -> np.ndarray:
@@ -149,7 +147,7 @@ def fillable_mask(values: np.ndarray, max_missing: int) -> np.ndarray:
 
 
 def _interpolate(t: np.ndarray, values: np.ndarray, fill: np.ndarray, method: str) -> np.ndarray:
-    """Fill ``values[fill]`` (``(T, L, D)``) by interpolating each landmark and coordinate in time."""
+    """Fill ``values[fill]`` (``(T, L, D)``), each landmark and coordinate on its own."""
     out = values.copy()
     for j in np.flatnonzero(fill.any(axis=0)):
         for d in range(values.shape[2]):

@@ -102,11 +102,15 @@ def classify_view(tracks: PoseTracks) -> ViewEstimate:
     """
     reasons: list[str] = []
     trunk_ok = _finite_rows(tracks, ("left_shoulder", "right_shoulder", "left_hip", "right_hip"))
-    feet_ok = _finite_rows(tracks, ("left_heel", "right_heel", "left_foot_index", "right_foot_index"))
+    feet_ok = _finite_rows(
+        tracks, ("left_heel", "right_heel", "left_foot_index", "right_foot_index")
+    )
     share = float((trunk_ok & feet_ok).mean()) if tracks.n_frames else 0.0
     leg_px = leg_length_px(tracks)
     if share < MIN_POSE_SHARE or not np.isfinite(leg_px) or leg_px <= 0:
-        reasons.append(f"trunk and feet visible in {share:.0%} of frames (need {MIN_POSE_SHARE:.0%})")
+        reasons.append(
+            f"trunk and feet visible in {share:.0%} of frames (need {MIN_POSE_SHARE:.0%})"
+        )
         return ViewEstimate("unsuitable", None, 1.0 - share, None, reasons=tuple(reasons))
 
     angle_world, angle_image = _camera_angles(tracks, leg_px)
@@ -202,14 +206,17 @@ def _facing_cues(tracks: PoseTracks, leg_px: float) -> tuple[float, float, str]:
     """Signed facing score (< 0: running toward image left), cue agreement 0..1, description."""
     ears_x = 0.5 * (tracks.xy("left_ear")[:, 0] + tracks.xy("right_ear")[:, 0])
     nose_dx = _nanmedian(tracks.xy("nose")[:, 0] - ears_x) / leg_px
-    toe_dx = _nanmedian(
-        np.concatenate(
-            [
-                tracks.xy(f"{side}_foot_index")[:, 0] - tracks.xy(f"{side}_heel")[:, 0]
-                for side in ("left", "right")
-            ]
+    toe_dx = (
+        _nanmedian(
+            np.concatenate(
+                [
+                    tracks.xy(f"{side}_foot_index")[:, 0] - tracks.xy(f"{side}_heel")[:, 0]
+                    for side in ("left", "right")
+                ]
+            )
         )
-    ) / leg_px
+        / leg_px
+    )
     # nose-ear offset is about 0.05-0.1 leg lengths, toe-heel about 0.2
     cues = np.array([np.clip(nose_dx / 0.05, -1, 1), np.clip(toe_dx / 0.1, -1, 1)])
     cues = cues[np.isfinite(cues)]
