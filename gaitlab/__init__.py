@@ -17,4 +17,13 @@ try:
 except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0.0.0+unknown"
 
-__all__ = ["__version__"]
+__all__ = ["Analysis", "__version__", "analyze"]
+
+
+def __getattr__(name: str):
+    """Import the API lazily, so ``import gaitlab`` stays light (no MediaPipe, no pandas)."""
+    if name in ("analyze", "Analysis"):
+        from gaitlab import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'gaitlab' has no attribute {name!r}")

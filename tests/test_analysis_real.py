@@ -117,3 +117,18 @@ def test_a_walking_clip_of_one_stride_gives_no_made_up_numbers(tmp_path):
         assert code == 0
         assert summary["video"]["fps"] == pytest.approx(60, rel=0.02)
         _no_made_up_numbers(summary)
+
+
+def test_python_api_returns_the_same_result_as_the_command_line(male_side_run, tmp_path):
+    import gaitlab
+
+    result = gaitlab.analyze(MALE_SIDE)
+    assert isinstance(result, gaitlab.Analysis)
+    cli = male_side_run.summary
+    api = result.to_summary()
+    assert api["view"] == cli["view"]
+    for name, metric in cli["metrics"].items():
+        assert result.metrics[name].as_dict()["value"] == pytest.approx(metric["value"]), name
+    assert [f.status for f in result.findings] == [f["status"] for f in cli["findings"]]
+    written = result.save(tmp_path)
+    assert json.loads(written["summary"].read_text())["metrics"].keys() == cli["metrics"].keys()
