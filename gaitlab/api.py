@@ -27,6 +27,9 @@ from gaitlab.events.detect import detect_contacts
 from gaitlab.events.strides import stride_table
 from gaitlab.findings.framework import PATTERNS, assess_pattern
 from gaitlab.io import atomic_path, write_json_atomic
+from gaitlab.metrics.common import leg_length_px
+from gaitlab.metrics.frontal import frontal_metrics
+from gaitlab.metrics.sagittal import sagittal_metrics
 from gaitlab.metrics.timing import timing_metrics
 from gaitlab.pose.extract import PoseResult, extract_pose
 from gaitlab.pose.landmarker import LandmarkerOptions
@@ -200,13 +203,32 @@ def analyze_clip(
     strides = stride_table(contacts, cleaned.tracks)
     runner = config["runner"]
     height_m = float(runner["height_m"]) or None
+    min_steps = int(config["findings"]["min_steps_per_side"])
     metrics = timing_metrics(
-        strides,
-        cleaned.tracks,
-        height_m=height_m,
-        clip=path.name,
-        min_per_side=int(config["findings"]["min_steps_per_side"]),
+        strides, cleaned.tracks, height_m=height_m, clip=path.name, min_per_side=min_steps
     )
+    leg_px = leg_length_px(cleaned.tracks)
+    if view.label == "side" and view.facing is not None:
+        metrics |= sagittal_metrics(
+            cleaned.tracks,
+            strides,
+            facing=view.facing,
+            leg_px=leg_px,
+            height_m=height_m,
+            belt_speed_m_s=float(runner["belt_speed_m_s"]) or None,
+            clip=path.name,
+            min_per_side=min_steps,
+        )
+    elif view.label in ("rear", "front"):
+        metrics |= frontal_metrics(
+            cleaned.tracks,
+            strides,
+            view=view.label,
+            leg_px=leg_px,
+            height_m=height_m,
+            clip=path.name,
+            min_per_side=min_steps,
+        )
     return ClipAnalysis(
         name=path.name,
         path=path,

@@ -103,6 +103,14 @@ def analyze(
         float | None,
         typer.Option("--slowmo", help="Slow-motion factor (8 for 240 fps saved at 30 fps)."),
     ] = None,
+    height_cm: Annotated[
+        float | None,
+        typer.Option("--height-cm", help="Runner's height in cm: distances also in cm."),
+    ] = None,
+    speed: Annotated[
+        float | None,
+        typer.Option("--speed", help="Treadmill belt speed in m/s: true step length in m."),
+    ] = None,
     config: ConfigOpt = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar on a terminal.")] = True,
     debug: DebugOpt = False,
@@ -117,6 +125,14 @@ def analyze(
             if slowmo <= 0:
                 raise GaitlabError(f"--slowmo must be a positive number, got {slowmo}.")
             cfg["video"]["slowmo_factor"] = slowmo
+        if height_cm is not None:
+            if not 50 <= height_cm <= 250:
+                raise GaitlabError(f"--height-cm must be a height in cm (50-250), got {height_cm}.")
+            cfg["runner"]["height_m"] = height_cm / 100
+        if speed is not None:
+            if not 0 < speed <= 12:
+                raise GaitlabError(f"--speed must be the belt speed in m/s (0-12), got {speed}.")
+            cfg["runner"]["belt_speed_m_s"] = speed
         update, close = _progress_bar(progress)
         try:
             result = run(videos, config=cfg, model=model, progress=update)

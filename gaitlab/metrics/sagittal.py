@@ -2,10 +2,10 @@
 
 Every quantity is measured in the *running frame* of the image: ``fwd`` points in the running
 direction given by ``facing`` and ``up`` away from the ground, so a mirrored clip gives the same
-numbers with left and right exchanged. The ground line is estimated from the stance feet
-(:func:`camera_roll_deg`) and the frame is turned so that the ground is level, which removes a
-tilted camera (roll) from every angle; on an inclined treadmill "vertical" then means square to
-the belt.
+numbers with left and right exchanged. The vertical is found from the up-and-down bounce of
+the runner's head and shoulders (:func:`camera_roll_deg`); a clearly tilted camera (a roll
+beyond 2 deg, :func:`roll_correction_deg`) is turned back by the excess before any angle is
+measured.
 
 Definitions (per usable stride of one side; ``L`` = leg length in pixels, hip joint centre to
 ankle joint centre, :func:`gaitlab.metrics.common.leg_length_px`; "hips" = the midpoint of the
@@ -20,14 +20,20 @@ frames):
 * ``shank_angle_strike_deg``: knee-to-ankle line against vertical at strike; positive = ankle
   ahead of the knee (vertical is the target).
 * ``knee_flexion_strike_deg``, ``knee_flexion_peak_stance_deg``: shank angle minus thigh angle
-  (0 = straight) at strike, and its maximum during stance (parabolic refinement of the peak).
+  (0 = straight) at strike, and its maximum over the middle of stance (20-80% of the contact,
+  where the peak lies; parabolic refinement), so that a strike or toe-off timed early or late
+  cannot pull in the swinging leg's flexion.
 * ``hip_extension_deg``: peak thigh (hip-to-knee landmark line) angle behind vertical in late
-  stance (mid-stance to toe-off, toe-off instant included); positive = knee behind the hip.
-  This is thigh extension against vertical; hip extension against the pelvis would need the
-  pelvic tilt, which a video does not give (``hip_extension_pelvis_deg`` is reported absent).
+  stance, from mid-stance to just after toe-off (15% of the contact time after it, about one
+  frame at 30 fps, so that a toe-off timed a frame early does not cut the peak: on rendered
+  runners the event detector timed toe-offs about 30 ms early and a window ending at toe-off
+  read 4.4 deg low); positive = knee behind the hip. On the synthetic runner the peak is at
+  toe-off; the rendered one extends a little further for a frame after it. This is thigh
+  extension against vertical; hip extension against the pelvis would need the pelvic tilt,
+  which a video does not give (``hip_extension_pelvis_deg`` is reported absent).
 * ``foot_angle_strike_deg``: heel-to-toe line against the ground at strike; positive = toe up.
-  ``foot_strike_pattern`` names the pattern (rearfoot / midfoot / forefoot, Altman & Davis
-  2012 cut-offs) in :attr:`~gaitlab.result.Metric.label`; its value is the share of strikes
+  ``foot_strike_pattern`` names the pattern (rearfoot / midfoot / forefoot, the cut-offs of
+  Mo et al. 2021) in :attr:`~gaitlab.result.Metric.label`; its value is the share of strikes
   with that pattern.
 * ``trunk_forward_lean_deg``: hips-to-shoulder-midpoint line against vertical, mean over the
   stride; positive = forward.
@@ -45,8 +51,9 @@ frames):
 
 Headline values are means over usable strides. Angles that need the knee or the foot of the
 far leg (hidden behind the near leg for part of each stride) use the **near leg** only: on
-rendered runners the far thigh read 5.7 deg too high on average against 3.3 deg for the near
-one (``benchmarks/render/README.md``). Position and step metrics pool both legs.
+rendered runners the far thigh read 3.9 deg too high on average (at most 8.2) against 2.2 deg
+(at most 5.3) for the near one (``benchmarks/render/RESULTS_sagittal.md``), and pooling would
+carry that bias into the headline. Position and step metrics pool both legs.
 """
 
 from __future__ import annotations
@@ -58,6 +65,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from scipy.signal import butter, sosfiltfilt
 
 from gaitlab.events import columns as C
 from gaitlab.metrics.common import (
@@ -70,23 +78,35 @@ from gaitlab.metrics.common import (
 from gaitlab.pose.landmarks import INDEX, SIDES, side_index
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.result import Metric
+from gaitlab.signals.runs import true_runs
 
 Facing = Literal["left", "right"]
 Side = Literal["left", "right"]
 
 #: Foot angle at strike (deg, toe up positive) above which a strike is rearfoot, and below which
-#: it is forefoot (Altman & Davis 2012, Gait Posture 35:298, foot strike angle from sagittal
-#: video: rearfoot > 8.0, midfoot -1.6 to 8.0, forefoot < -1.6). Their angle is taken against
-#: the foot's standing angle; MediaPipe's heel and toe landmarks lie about level in standing.
-REARFOOT_MIN_DEG: float = 8.0
-FOREFOOT_MAX_DEG: float = -1.6
+#: it is forefoot: the cut-offs validated against the strike index in 43 runners and untrained
+#: people (Mo, Huang, Ng & Cheung 2021, Res Sports Med, "Footstrike angle cut-off values to
+#: classify footstrike pattern in runners": rearfoot above 7.4, forefoot below -0.8). Their
+#: angle is the foot's against the ground; MediaPipe's heel and toe landmarks are not the
+#: markers they used, so a strike within a couple of degrees of a cut-off may fall either side.
+REARFOOT_MIN_DEG: float = 7.4
+FOREFOOT_MAX_DEG: float = -0.8
 
 #: Parts of stance (shares of the contact time) in which a foot landmark rests on the ground,
-#: used for the ground line and the ground velocity: the heel after the foot has come flat until
+#: used for the ground velocity: the heel after the foot has come flat until
 #: the heel rises, the toe (``foot_index``) from foot flat until just before toe-off.
 REST_WINDOWS: Mapping[str, tuple[float, float]] = {"heel": (0.15, 0.5), "foot_index": (0.2, 0.9)}
-#: Late stance for the peak thigh extension: from this share of the contact time to toe-off.
-LATE_STANCE_FROM: float = 0.5
+#: Pass band of the upper-body bounce (multiples of the step frequency) for the camera roll,
+#: the largest minor/major axis ratio of a clear bounce, and the roll below which the image is
+#: left as it is (see :func:`roll_correction_deg`).
+BOUNCE_BAND: tuple[float, float] = (0.5, 2.5)
+MAX_MINOR_SHARE: float = 0.35
+ROLL_DEAD_ZONE_DEG: float = 2.0
+#: Window of the peak thigh extension, as shares of the contact time: from this long after the
+#: strike (mid-stance) to this long after toe-off.
+HIP_EXTENSION_WINDOW: tuple[float, float] = (0.5, 0.15)
+#: Window of the peak knee flexion in stance, as shares of the contact time.
+KNEE_PEAK_WINDOW: tuple[float, float] = (0.2, 0.8)
 
 #: Metrics whose headline value uses the leg nearer the camera only (they need the far knee or
 #: far foot, which the near leg hides for part of each stride).
@@ -98,6 +118,20 @@ NEAR_LEG_METRICS: tuple[str, ...] = (
     "foot_angle_strike_deg",
 )
 
+#: Units of the per-stride metrics (the rest are set where they are made).
+UNITS: Mapping[str, str] = {
+    "foot_strike_ahead_leg": "leg length",
+    "toe_off_behind_leg": "leg length",
+    "stance_behind_hips_pct": "% of stance",
+    "shank_angle_strike_deg": "deg",
+    "knee_flexion_strike_deg": "deg",
+    "knee_flexion_peak_stance_deg": "deg",
+    "hip_extension_deg": "deg",
+    "foot_angle_strike_deg": "deg",
+    "step_length_leg": "leg length",
+    "contact_length_leg": "leg length",
+}
+
 #: Where the anterior-tilt conclusion was measured (shown to users).
 TILT_EVIDENCE = (
     "MediaPipe's hip landmarks are hip joint centres, which do not move when the pelvis tilts, "
@@ -108,33 +142,47 @@ TILT_EVIDENCE = (
 #: What the validation measured (tests/test_sagittal.py, benchmarks/render/RESULTS_sagittal.md);
 #: shown to users beside every number.
 ACCURACY: Mapping[str, str] = {
-    "foot_strike_ahead_leg": "within 0.03 leg lengths on synthetic side views at 30-120 fps "
-    "(follows the foot-strike timing: 10 ms moves the heel by about 0.03 leg lengths)",
-    "toe_off_behind_leg": "within 0.03 leg lengths on synthetic side views at 30-120 fps",
-    "stance_behind_hips_pct": "within 5 percentage points on synthetic side views",
-    "shank_angle_strike_deg": "within 2 deg on synthetic side views (near leg)",
-    "knee_flexion_strike_deg": "within 2.5 deg on synthetic side views (near leg); 2D knee "
-    "angles of real runners are off by 5-8 deg against markers (Van Hooren 2023, Stenum 2021)",
-    "knee_flexion_peak_stance_deg": "within 2 deg on synthetic side views (near leg); 2D knee "
-    "angles of real runners are off by 5-8 deg against markers (Van Hooren 2023, Stenum 2021)",
-    "hip_extension_deg": "near leg: within 1.5 deg on synthetic side views; on rendered bodies "
-    "MediaPipe's thigh line reads about 3 deg high (mean error 3.1 deg, at most 7 deg, "
-    "benchmarks/render/RESULTS_sagittal.md); the far leg reads about 6 deg high",
+    "foot_strike_ahead_leg": "within 0.01 leg lengths on synthetic runners with exact event "
+    "times; the foot-strike timing adds to it (10 ms moves the heel 0.02-0.03 leg lengths): "
+    "95% within 0.09 in a synthetic cohort with detected events and camera roll up to 5 deg",
+    "toe_off_behind_leg": "within 0.01 leg lengths on synthetic runners with exact event "
+    "times; the toe-off timing adds to it (10 ms moves the toe 0.02-0.03 leg lengths)",
+    "stance_behind_hips_pct": "within 1 percentage point on synthetic runners with exact event "
+    "times, 5 points with detected events",
+    "shank_angle_strike_deg": "near leg: within 1.5 deg on synthetic runners with exact event "
+    "times; the leg swings fast at the strike, so 10-20 ms of event timing moves it by up to "
+    "8 deg at 30 fps",
+    "knee_flexion_strike_deg": "near leg: within 2.5 deg on synthetic runners with exact event "
+    "times, up to 10 deg with 10-20 ms of event timing at 30 fps (the knee straightens fast "
+    "just before the strike); 2D knee angles are off by 5.6-8 deg against markers (Stenum "
+    "2021, Van Hooren 2023)",
+    "knee_flexion_peak_stance_deg": "near leg: within 1.5 deg on synthetic runners; read 6.7 deg "
+    "high on rendered bodies (benchmarks/render/RESULTS_sagittal.md); 2D knee angles are off by "
+    "5.6-8 deg against markers (Stenum 2021, Van Hooren 2023)",
+    "hip_extension_deg": "near leg: within 0.6 deg on synthetic runners with exact event times "
+    "and 1.5 deg with detected ones; 95% within 2.8 deg in a synthetic cohort with noise, "
+    "dropouts and camera roll up to 5 deg (mostly the roll left inside the 2 deg dead zone); on "
+    "rendered bodies MediaPipe's thigh line read 2.2 deg high on average, at most 5.3 deg off "
+    "(benchmarks/render/RESULTS_sagittal.md); the far leg read 3.9 deg high",
     "hip_extension_pelvis_deg": "not measured",
     "anterior_pelvic_tilt_deg": "not measured: no method tracked a known tilt from pixels",
-    "foot_angle_strike_deg": "within 2 deg on synthetic side views (near leg); MediaPipe's heel "
-    "and toe landmarks are not validated against markers",
-    "foot_strike_pattern": "from foot_angle_strike_deg (cut-offs 8.0 and -1.6 deg, Altman & "
-    "Davis 2012); strikes within 2 deg of a cut-off may fall either side",
-    "trunk_forward_lean_deg": "within 0.5 deg on synthetic side views; reads about 3 deg low "
-    "on rendered bodies (landmark shoulders and hips are not the joint centres)",
-    "step_length_leg": "within 3% on synthetic side views (speed from the stance foot against "
-    "the hips, times step time)",
-    "contact_length_leg": "within 5% on synthetic side views (follows contact time)",
+    "foot_angle_strike_deg": "near leg: within 2 deg on synthetic runners with exact event "
+    "times, 6 deg with detected ones (the foot turns flat quickly after the strike); "
+    "MediaPipe's heel and toe landmarks are not validated against markers",
+    "foot_strike_pattern": "from foot_angle_strike_deg (cut-offs 7.4 and -0.8 deg, Mo et al. "
+    "2021); strikes within a few degrees of a cut-off may fall either side",
+    "trunk_forward_lean_deg": "within 0.5 deg on synthetic runners; read 3.4 deg low on "
+    "rendered bodies (landmark shoulders and hips are not the joint centres)",
+    "step_length_leg": "within 3% on synthetic runners (95% within 0.012 leg lengths in a "
+    "synthetic cohort with noise and dropouts); speed from the stance foot against the hips",
+    "contact_length_leg": "within 1% on synthetic runners with exact event times; follows "
+    "contact time (about 8% with 10 ms of timing error at each end)",
     "step_length_m": "as step_length_leg, plus about +-3% for leg length from height",
-    "step_length_m_belt": "belt speed as given times the measured step time (about one video "
-    "frame per step, averaged over the steps)",
-    "camera_roll_deg": "within 0.3 deg on synthetic side views with 0-5 deg of camera roll",
+    "step_length_m_belt": "belt speed as given times the measured step time (within 2% on "
+    "synthetic runners)",
+    "camera_roll_deg": "within 0.8 deg on synthetic runners; the runner's own upper-body sway "
+    "tilts it by 2-3 deg (1.6-2.7 on rendered runners filmed level), so rolls within 2 deg are "
+    "left alone and larger ones undone by the excess",
 }
 
 _STRIDE_VALUE_COLUMNS: tuple[str, ...] = (
@@ -154,11 +202,9 @@ _STRIDE_VALUE_COLUMNS: tuple[str, ...] = (
 
 
 # ----------------------------------------------------------------------------- geometry
-def running_frame(
-    tracks: PoseTracks, *, facing: Facing, roll_deg: float = 0.0
-) -> np.ndarray:
+def running_frame(tracks: PoseTracks, *, facing: Facing, roll_deg: float = 0.0) -> np.ndarray:
     """``(T, 33, 2)`` landmark positions in the running frame, pixels: ``[..., 0]`` forward
-    (the running direction), ``[..., 1]`` up (square to the ground).
+    (the running direction), ``[..., 1]`` up.
 
     Parameters
     ----------
@@ -168,11 +214,12 @@ def running_frame(
         Direction of running in the image, ``"left"`` or ``"right"``.
     roll_deg
         Camera roll (:func:`camera_roll_deg`): image content rotated counter-clockwise by this
-        much is turned back, so that the ground is level.
+        much is turned back upright.
     """
     sign = _facing_sign(facing)
     r = math.radians(roll_deg)
-    # the ground runs along (cos r, -sin r) in the image (y down); up is square to it
+    # a counter-clockwise roll r turns the level direction into (cos r, -sin r) and up into
+    # (-sin r, -cos r) (image y points down)
     ground = np.array([math.cos(r), -math.sin(r)])
     up = np.array([-math.sin(r), -math.cos(r)])
     xy = tracks.image_xy_px
@@ -211,102 +258,123 @@ def foot_strike_pattern(
 
 
 def camera_roll_deg(
-    tracks: PoseTracks, strides: pd.DataFrame, *, leg_px: float
+    tracks: PoseTracks,
+    *,
+    step_hz: float,
+    band: tuple[float, float] = BOUNCE_BAND,
+    max_minor_share: float = MAX_MINOR_SHARE,
 ) -> float | None:
-    """Roll of the camera from the ground line the stance feet rest on, degrees.
+    """Roll of the camera from the direction in which the runner's head and shoulders bounce.
 
-    The heel and toe of a foot resting on the ground move along the ground (with the belt on
-    a treadmill) or stay on it at different places (overground), so their positions in the
-    rest windows (:data:`REST_WINDOWS`) of every usable stance lie on lines parallel to the
-    ground. One slope is fitted to all of them, with an intercept per foot landmark (heel and
-    toe, left and right sit at different heights), dropping samples more than 3 robust sd off
-    the line once.
+    Running, the upper body rises and falls twice per stride along the *vertical*, and sways
+    fore and aft much less, so the principal axis of the head-and-shoulders path, band-passed
+    from half to 2.5 times the step frequency (the bounce and its first harmonic: a short
+    flight makes the bounce peaky), is close to the vertical as the camera sees it; the sway
+    that remains tilts it by a few degrees (see :func:`roll_correction_deg`). The point tracked
+    is the mean of the nose, eyes, ears and shoulders (robust to single-landmark jitter; the
+    shoulders' counter-rotation cancels in their midpoint).
+
+    Why not the hips or the ground: MediaPipe's hip landmarks move with the swinging thighs
+    (on ``male_side.mp4`` their step-frequency path leans 16 deg off the head's), and the line
+    the stance feet rest on is bent by perspective when the camera is low or turned (it leans
+    7 deg on ``male_side.mp4``, where the room's vertical edges beside the runner lean about
+    1 deg).
 
     Parameters
     ----------
     tracks
-        Cleaned landmark tracks.
-    strides
-        The stride table (only usable strides are used).
-    leg_px
-        Leg length in pixels (the feet must cover a tenth of it along the ground).
+        Cleaned landmark tracks of a side view.
+    step_hz
+        Step frequency (cadence / 60).
+    band
+        Pass band as multiples of the step frequency.
+    max_minor_share
+        The bounce must be clear: the path's minor axis at most this share of its major axis.
 
     Returns
     -------
     float or None
-        Positive when the image content is rotated counter-clockwise (the convention of
-        :mod:`gaitlab.synthetic.camera`); None when the stances do not show the ground line
-        (fewer than 2 landmarks with 3 samples spread over a tenth of a leg length).
+        Degrees, positive when the image content is rotated counter-clockwise (the convention
+        of :mod:`gaitlab.synthetic.camera`); None when no clear bounce is found (less than
+        three steps of continuous tracking, or a path that is not elongated).
     """
-    groups: list[tuple[np.ndarray, np.ndarray]] = []
-    usable = strides[strides[C.USABLE]] if len(strides) else strides
-    for side in SIDES:
-        rows = usable[usable[C.SIDE] == side]
-        for part, (a, b) in REST_WINDOWS.items():
-            xy = tracks.image_xy_px[:, side_index(side, part)]
-            take = np.zeros(tracks.n_frames, dtype=bool)
-            for fs, to in zip(rows[C.FOOT_STRIKE_S], rows[C.TOE_OFF_S], strict=True):
-                c = to - fs
-                take |= (tracks.time_s >= fs + a * c) & (tracks.time_s <= fs + b * c)
-            take &= np.isfinite(xy).all(axis=1)
-            if take.sum() >= 3 and np.ptp(xy[take, 0]) >= 0.1 * leg_px:
-                groups.append((xy[take, 0], xy[take, 1]))
-    if len(groups) < 2:
+    names = ("nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder",
+             "right_shoulder")  # fmt: skip
+    point = np.mean(tracks.image_xy_px[:, [INDEX[n] for n in names]], axis=1)
+    if not np.isfinite(step_hz) or step_hz <= 0 or band[1] * step_hz >= tracks.fps / 2:
         return None
-    slope = _pooled_slope(groups)
-    resid = np.concatenate([y - np.mean(y) - slope * (x - np.mean(x)) for x, y in groups])
-    spread = 1.4826 * float(np.median(np.abs(resid - np.median(resid))))
-    if spread > 0:
-        kept = []
-        for x, y in groups:
-            r = y - np.mean(y) - slope * (x - np.mean(x))
-            ok = np.abs(r) <= 3 * spread
-            if ok.sum() >= 3:
-                kept.append((x[ok], y[ok]))
-        if len(kept) >= 2:
-            slope = _pooled_slope(kept)
-    # image y points down: a counter-clockwise roll r gives the ground a slope of -tan(r)
-    return float(-math.degrees(math.atan(slope)))
+    sos = butter(2, [band[0] * step_hz, band[1] * step_hz], btype="band", fs=tracks.fps,
+                 output="sos")  # fmt: skip
+    edge = round(tracks.fps / step_hz)
+    pieces = []
+    for start, stop in true_runs(np.isfinite(point).all(axis=1)):
+        if stop - start >= 4 * edge:
+            pieces.append(sosfiltfilt(sos, point[start:stop], axis=0)[edge:-edge])
+    if not pieces or sum(p.shape[0] for p in pieces) < 3 * edge:
+        return None
+    path = np.concatenate(pieces)
+    eigval, eigvec = np.linalg.eigh(np.cov(path.T))
+    if eigval[1] <= 0 or math.sqrt(max(eigval[0], 0.0) / eigval[1]) > max_minor_share:
+        return None
+    down = eigvec[:, 1] if eigvec[1, 1] > 0 else -eigvec[:, 1]
+    # a counter-clockwise roll r turns the image's down direction (0, 1) into (sin r, cos r)
+    return float(math.degrees(math.atan2(down[0], down[1])))
 
 
-def _pooled_slope(groups: list[tuple[np.ndarray, np.ndarray]]) -> float:
-    """Least-squares slope shared by groups of (x, y) samples, each with its own intercept."""
-    sxy = sum(float(np.sum((x - x.mean()) * (y - y.mean()))) for x, y in groups)
-    sxx = sum(float(np.sum((x - x.mean()) ** 2)) for x, _ in groups)
-    return sxy / sxx if sxx > 0 else 0.0
+_DEPTH_PARTS = ("hip", "knee", "ankle")
+_VISIBLE_PARTS = ("knee", "ankle", "heel", "foot_index")
+
+
+def _idx(side: str, parts: tuple[str, ...]) -> list[int]:
+    return [side_index(side, p) for p in parts]
+
+
+def _finite_median(x: np.ndarray) -> float:
+    x = x[np.isfinite(x)]
+    return float(np.median(x)) if x.size else float("nan")
+
+
+def roll_correction_deg(
+    roll_deg: float | None, *, dead_zone_deg: float = ROLL_DEAD_ZONE_DEG
+) -> float:
+    """How far to turn the image back: the part of a found roll beyond a dead zone.
+
+    The upper-body bounce is not exactly vertical in people: the trunk pitches and the head
+    nods in step. On rendered runners filmed with a level camera it leaned 1.6-2.7 deg off
+    vertical (``benchmarks/render/RESULTS_sagittal.md``), and on ``male_side.mp4`` it leans
+    4.1 deg where the room's vertical edges beside the runner lean about 1 deg. A found roll
+    within ``dead_zone_deg`` (2 deg) is therefore left alone and a larger one undone only by
+    its excess: a level camera is "corrected" by at most about a degree (0-0.7 deg on the
+    rendered runners, 2.1 deg on ``male_side.mp4`` whose camera leans about 1 deg), while a
+    clearly tilted camera is mostly straightened (a 6 deg roll leaves about 2 deg; on the
+    synthetic runner, which does not sway, rolls up to 2 deg stay in full).
+
+    Returns
+    -------
+    float
+        Degrees (0 when ``roll_deg`` is None or within the dead zone).
+    """
+    if roll_deg is None or not np.isfinite(roll_deg):
+        return 0.0
+    return float(np.sign(roll_deg) * max(abs(roll_deg) - dead_zone_deg, 0.0))
 
 
 def near_side(tracks: PoseTracks) -> Side | None:
     """The leg nearer the camera in a side view, or None when the cues disagree or are flat.
 
-    Two cues: MediaPipe's world depth (``z``, smaller = nearer) of the hip, knee and ankle, and
-    its visibility of the knee, ankle, heel and toe (the far leg is hidden part of the time; on
-    ``male_side.mp4`` the far knee scores 0.56 against 0.96). Each cue votes when it differs
-    between the sides by more than 2 cm or 0.05; the near side needs at least one vote and no
-    vote against.
+    Two cues (medians over frames): MediaPipe's world depth (``z``, smaller = nearer) of the
+    hip, knee and ankle, and its visibility of the knee, ankle, heel and toe (the far leg is
+    hidden part of the time: on ``male_side.mp4`` the far knee scores 0.56 against 0.96 on
+    average). Each cue votes when the sides differ by more than 2 cm or 0.05; the near side
+    needs at least one vote and no vote against.
     """
     votes = []
-    depth = {
-        s: np.nanmedian(
-            tracks.world_xyz_m[:, [side_index(s, p) for p in ("hip", "knee", "ankle")], 2]
-        )
-        if np.isfinite(tracks.world_xyz_m[..., 2]).any()
-        else np.nan
-        for s in SIDES
-    }
-    if np.isfinite(depth["left"]) and np.isfinite(depth["right"]):
-        if abs(depth["left"] - depth["right"]) > 0.02:
-            votes.append("left" if depth["left"] < depth["right"] else "right")
-    parts = ("knee", "ankle", "heel", "foot_index")
-    vis = {
-        s: np.nanmean(tracks.visibility[:, [side_index(s, p) for p in parts]])
-        if np.isfinite(tracks.visibility).any()
-        else np.nan
-        for s in SIDES
-    }
-    if np.isfinite(vis["left"]) and np.isfinite(vis["right"]):
-        if abs(vis["left"] - vis["right"]) > 0.05:
-            votes.append("left" if vis["left"] > vis["right"] else "right")
+    depth = {s: _finite_median(tracks.world_xyz_m[:, _idx(s, _DEPTH_PARTS), 2]) for s in SIDES}
+    if abs(depth["left"] - depth["right"]) > 0.02:  # False when either is NaN
+        votes.append("left" if depth["left"] < depth["right"] else "right")
+    vis = {s: _finite_median(tracks.visibility[:, _idx(s, _VISIBLE_PARTS)]) for s in SIDES}
+    if abs(vis["left"] - vis["right"]) > 0.05:
+        votes.append("left" if vis["left"] > vis["right"] else "right")
     if votes and len(set(votes)) == 1:
         return votes[0]  # type: ignore[return-value]
     return None
@@ -383,13 +451,18 @@ def _stride_values(pts: np.ndarray, t: np.ndarray, row: pd.Series, leg_px: float
     hips = _hips(stance)
     behind = hips[:, 0] - stance[:, idx("ankle"), 0]
     out["stance_behind_hips_pct"] = 100.0 * _share_positive(times, behind)
-    knee_curve = knee_flexion_deg(
-        stance[:, idx("hip")], stance[:, idx("knee")], stance[:, idx("ankle")]
+    # peak knee flexion: the middle of stance only (the peak lies near mid-stance; a strike or
+    # toe-off timed early or late cannot then pull in the swinging leg's flexion)
+    a, b = KNEE_PEAK_WINDOW
+    _, mid = _window(pts, t, fs + a * contact, fs + b * contact)
+    out["knee_flexion_peak_stance_deg"] = _peak(
+        knee_flexion_deg(mid[:, idx("hip")], mid[:, idx("knee")], mid[:, idx("ankle")])
     )
-    out["knee_flexion_peak_stance_deg"] = _peak(knee_curve)
-    thigh = segment_angle_deg(stance[:, idx("hip")], stance[:, idx("knee")])
-    late = times >= fs + LATE_STANCE_FROM * contact
-    out["hip_extension_deg"] = _peak(np.where(late, thigh, np.nan))
+    # peak thigh extension: from mid-stance to just after toe-off (it peaks at or just after
+    # toe-off; the margin keeps a toe-off timed a frame early from cutting the peak)
+    a, b = HIP_EXTENSION_WINDOW
+    _, late = _window(pts, t, fs + a * contact, to + b * contact)
+    out["hip_extension_deg"] = _peak(segment_angle_deg(late[:, idx("hip")], late[:, idx("knee")]))
 
     # trunk: hips to shoulder midpoint over the stride's frames
     in_stride = (t >= start) & (t < end)
@@ -480,6 +553,13 @@ def _ground_velocity(pts: np.ndarray, t: np.ndarray, side: str, fs: float, conta
     return _pooled_slope(groups)
 
 
+def _pooled_slope(groups: list[tuple[np.ndarray, np.ndarray]]) -> float:
+    """Least-squares slope shared by groups of (x, y) samples, each with its own intercept."""
+    sxy = sum(float(np.sum((x - x.mean()) * (y - y.mean()))) for x, y in groups)
+    sxx = sum(float(np.sum((x - x.mean()) ** 2)) for x, _ in groups)
+    return sxy / sxx if sxx > 0 else float("nan")
+
+
 # ----------------------------------------------------------------------------- metrics
 def sagittal_metrics(
     tracks: PoseTracks,
@@ -492,6 +572,7 @@ def sagittal_metrics(
     clip: str | None = None,
     near: Side | Literal["auto"] | None = "auto",
     correct_roll: bool = True,
+    roll_dead_zone_deg: float = ROLL_DEAD_ZONE_DEG,
     min_per_side: int = MIN_STEPS_PER_SIDE,
 ) -> dict[str, Metric]:
     """Every side-view metric of a clip.
@@ -516,7 +597,10 @@ def sagittal_metrics(
         The leg nearer the camera: ``"auto"`` (:func:`near_side`), ``"left"``, ``"right"``,
         or None to pool both legs for every metric.
     correct_roll
-        Level the ground line (:func:`camera_roll_deg`) before measuring.
+        Undo the camera's roll (:func:`camera_roll_deg`, :func:`roll_correction_deg`) before
+        measuring.
+    roll_dead_zone_deg
+        Rolls found up to this size are left alone, larger ones are undone by the excess.
     min_per_side
         Fewest usable strides per side (per leg used) for a value.
 
@@ -541,10 +625,11 @@ def sagittal_metrics(
             "Invalid value for the 'near' parameter. Allowed values are 'auto', 'left', "
             f"'right' and None, but got {near!r} instead."
         )
-    roll = camera_roll_deg(tracks, strides, leg_px=leg_px) if correct_roll else None
-    table = stride_sagittal_table(
-        tracks, strides, facing=facing, leg_px=leg_px, roll_deg=roll or 0.0
-    )
+    usable = strides[strides[C.USABLE]] if len(strides) else strides
+    step_s = float(np.median(usable[C.STRIDE_TIME_S])) / 2 if len(usable) else float("nan")
+    roll = camera_roll_deg(tracks, step_hz=1.0 / step_s) if correct_roll else None
+    turn = roll_correction_deg(roll, dead_zone_deg=roll_dead_zone_deg)
+    table = stride_sagittal_table(tracks, strides, facing=facing, leg_px=leg_px, roll_deg=turn)
     near_leg = near_side(tracks) if near == "auto" else near
     n_usable = {s: int((table[C.SIDE] == s).sum()) for s in SIDES}
     shortfall = (
@@ -553,20 +638,8 @@ def sagittal_metrics(
     )
     sides = table[C.SIDE].to_numpy(dtype=object)
     landing = np.where(sides == "left", "right", "left")
-    units = {
-        "foot_strike_ahead_leg": "leg length",
-        "toe_off_behind_leg": "leg length",
-        "stance_behind_hips_pct": "% of stance",
-        "shank_angle_strike_deg": "deg",
-        "knee_flexion_strike_deg": "deg",
-        "knee_flexion_peak_stance_deg": "deg",
-        "hip_extension_deg": "deg",
-        "foot_angle_strike_deg": "deg",
-        "step_length_leg": "leg length",
-        "contact_length_leg": "leg length",
-    }
     metrics: dict[str, Metric] = {}
-    for name, unit in units.items():
+    for name, unit in UNITS.items():
         values = table[name].to_numpy(float)
         owner = landing if name == "step_length_leg" else sides
         if name in NEAR_LEG_METRICS:
@@ -587,45 +660,76 @@ def sagittal_metrics(
         table, landing, metrics["step_length_leg"], height_m, belt_speed_m_s, min_per_side,
         shortfall, clip,
     )  # fmt: skip
-    metrics["hip_extension_pelvis_deg"] = Metric(
-        name="hip_extension_pelvis_deg",
-        value=None,
-        unit="deg",
-        view_needed="side",
-        accuracy=ACCURACY["hip_extension_pelvis_deg"],
-        estimate=True,
-        clip=clip,
-        reason="needs the pelvis's tilt, which this video does not show (see "
-        "anterior_pelvic_tilt_deg); hip_extension_deg is the thigh against vertical",
-    )
-    metrics["anterior_pelvic_tilt_deg"] = Metric(
-        name="anterior_pelvic_tilt_deg",
-        value=None,
-        unit="deg",
-        view_needed="side",
-        accuracy=ACCURACY["anterior_pelvic_tilt_deg"],
-        estimate=True,
-        clip=clip,
-        reason=f"not measurable from this video: {TILT_EVIDENCE}",
-    )
-    metrics["camera_roll_deg"] = Metric(
+    metrics.update(_not_measurable(clip))
+    metrics["camera_roll_deg"] = _roll_metric(
+        roll, turn, correct_roll=correct_roll, dead_zone_deg=roll_dead_zone_deg,
+        n_strides=len(table), clip=clip,
+    )  # fmt: skip
+    return metrics
+
+
+def _not_measurable(clip: str | None) -> dict[str, Metric]:
+    """Anterior pelvic tilt and hip extension against the pelvis: absent, with the reason."""
+    return {
+        "hip_extension_pelvis_deg": Metric(
+            name="hip_extension_pelvis_deg",
+            value=None,
+            unit="deg",
+            view_needed="side",
+            accuracy=ACCURACY["hip_extension_pelvis_deg"],
+            estimate=True,
+            clip=clip,
+            reason="needs the pelvis's tilt, which this video does not show (see "
+            "anterior_pelvic_tilt_deg); hip_extension_deg is the thigh against vertical",
+        ),
+        "anterior_pelvic_tilt_deg": Metric(
+            name="anterior_pelvic_tilt_deg",
+            value=None,
+            unit="deg",
+            view_needed="side",
+            accuracy=ACCURACY["anterior_pelvic_tilt_deg"],
+            estimate=True,
+            clip=clip,
+            reason=f"not measurable from this video: {TILT_EVIDENCE}",
+        ),
+    }
+
+
+def _roll_metric(
+    roll: float | None,
+    turn: float,
+    *,
+    correct_roll: bool,
+    dead_zone_deg: float,
+    n_strides: int,
+    clip: str | None,
+) -> Metric:
+    """The camera roll found, and what was done about it."""
+    if roll is None:
+        note = (
+            "roll correction switched off"
+            if not correct_roll
+            else "no clear up-and-down bounce of the head and shoulders to find the vertical "
+            "from; angles are against the image's vertical"
+        )
+    elif turn == 0.0:
+        note = (
+            f"within +-{dead_zone_deg:g} deg, where the runner's own upper-body sway cannot be "
+            "told from a tilted camera: angles are against the image's vertical"
+        )
+    else:
+        note = f"angles measured with the image turned back by {turn:+.1f} deg"
+    return Metric(
         name="camera_roll_deg",
         value=roll,
         unit="deg",
         view_needed="side",
-        n_strides=len(table) if roll is not None else 0,
+        n_strides=n_strides if roll is not None else 0,
         accuracy=ACCURACY["camera_roll_deg"],
+        estimate=True,
         clip=clip,
-        reason=None
-        if roll is not None
-        else (
-            "roll correction switched off"
-            if not correct_roll
-            else "the stance feet do not show the ground line; angles are against the image "
-            "vertical"
-        ),
+        reason=note,
     )
-    return metrics
 
 
 def _facing_sign(facing: str) -> float:
@@ -717,7 +821,9 @@ def _trunk(table: pd.DataFrame, min_per_side: int, shortfall: str, clip: str | N
         min_per_side=min_per_side,
     )
     return dataclasses.replace(
-        _metric("trunk_forward_lean_deg", "deg", s, shortfall, clip, ACCURACY["trunk_forward_lean_deg"]),
+        _metric(
+            "trunk_forward_lean_deg", "deg", s, shortfall, clip, ACCURACY["trunk_forward_lean_deg"]
+        ),
         left=None,
         right=None,
         asymmetry_pct=None,
