@@ -186,6 +186,8 @@ def analyze_clip(
         runner_sample_frames_per_s=float(pose_cfg["runner_sample_frames_per_s"]),
         runner_sample_min=int(pose_cfg["runner_sample_min"]),
         runner_sample_max=int(pose_cfg["runner_sample_max"]),
+        runner_dense_frames_per_s=float(pose_cfg["runner_dense_frames_per_s"]),
+        runner_dense_max=int(pose_cfg["runner_dense_max"]),
         min_duration_s=float(config["video"]["min_duration_s"]),
         progress=(lambda n, total: progress(path.name, n, total)) if progress else None,
     )

@@ -63,15 +63,30 @@ def n_runner_samples(duration_s: float, *, per_s: float, minimum: int, maximum: 
     return int(min(maximum, max(minimum, round(duration_s * per_s))))
 
 
+def _look_for_runner(
+    path: str | Path,
+    model: ModelFile,
+    n: int,
+    slowmo_factor: float,
+    options: LandmarkerOptions,
+    frame_size: tuple[int, int],
+) -> RunnerChoice | None:
+    sample = sample_frames(path, n, slowmo_factor=slowmo_factor)
+    sightings = sight_people(sample, model.path, options=options)
+    return choose_runner(sightings, n_samples=len(sample), frame_size_px=frame_size)
+
+
 def extract_pose(
     path: str | Path,
     model: ModelFile,
     *,
     slowmo_factor: float = 1.0,
     options: LandmarkerOptions = DEFAULT_OPTIONS,
-    runner_sample_frames_per_s: float = 0.75,
-    runner_sample_min: int = 5,
-    runner_sample_max: int = 12,
+    runner_sample_frames_per_s: float = 0.5,
+    runner_sample_min: int = 4,
+    runner_sample_max: int = 10,
+    runner_dense_frames_per_s: float = 2.0,
+    runner_dense_max: int = 30,
     min_duration_s: float = 1.0,
     progress: Callable[[int, int], None] | None = None,
 ) -> PoseResult:
@@ -89,6 +104,9 @@ def extract_pose(
         MediaPipe thresholds.
     runner_sample_frames_per_s, runner_sample_min, runner_sample_max
         How many frames to look at to choose the runner.
+    runner_dense_frames_per_s, runner_dense_max
+        How many to look at when the first look finds more than one person, or a person who is
+        not in every sampled frame.
     min_duration_s
         Shorter clips cannot hold one running stride (at most 1 s) and are refused.
     progress
@@ -117,9 +135,15 @@ def extract_pose(
         minimum=runner_sample_min,
         maximum=runner_sample_max,
     )
-    sample = sample_frames(path, n_samples, slowmo_factor=slowmo_factor)
-    sightings = sight_people(sample, model.path, options=options)
-    runner = choose_runner(sightings, n_samples=len(sample), frame_size_px=frame_size)
+    runner = _look_for_runner(path, model, n_samples, slowmo_factor, options, frame_size)
+    if runner is None or runner.follows:
+        # Not a runner alone in every sampled frame: look more closely, to follow the right
+        # person along their whole path (a cost only clips with several people pay).
+        n_dense = n_runner_samples(
+            info.duration_s, per_s=runner_dense_frames_per_s, minimum=0, maximum=runner_dense_max
+        )
+        if n_dense > n_samples:
+            runner = _look_for_runner(path, model, n_dense, slowmo_factor, options, frame_size)
     total = info.n_frames
     with iter_frames(path, slowmo_factor=slowmo_factor) as frames:
         tracks = track_pose(
