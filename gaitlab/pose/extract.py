@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+
+import numpy as np
 
 from gaitlab.errors import InputError
 from gaitlab.pose.landmarker import (
@@ -17,7 +19,7 @@ from gaitlab.pose.landmarker import (
 )
 from gaitlab.pose.model import ModelFile
 from gaitlab.pose.tracks import PoseTracks
-from gaitlab.video import VideoInfo, iter_frames, probe, sample_frames
+from gaitlab.video import Frame, VideoInfo, iter_frames, probe, sample_frames
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,6 +63,14 @@ class PoseResult:
 def n_runner_samples(duration_s: float, *, per_s: float, minimum: int, maximum: int) -> int:
     """How many frames to look at when choosing the runner."""
     return int(min(maximum, max(minimum, round(duration_s * per_s))))
+
+
+def _keeping(frames: Iterable[Frame], keep: set[int], kept: list[Frame]) -> Iterator[Frame]:
+    """Pass frames through, keeping those whose position is in ``keep``."""
+    for i, frame in enumerate(frames):
+        if i in keep:
+            kept.append(frame)
+        yield frame
 
 
 def _look_for_runner(
@@ -135,32 +145,48 @@ def extract_pose(
         minimum=runner_sample_min,
         maximum=runner_sample_max,
     )
-    runner = _look_for_runner(path, model, n_samples, slowmo_factor, options, frame_size)
+    total = info.n_frames
+    meta = {
+        "source": str(path),
+        "model": {"name": model.name, "sha256": model.sha256},
+        "landmarker": dataclasses.asdict(options),
+        "slowmo_factor": slowmo_factor,
+    }
+
+    def track(runner: RunnerChoice | None, keep: set[int], kept: list) -> PoseTracks:
+        with iter_frames(path, slowmo_factor=slowmo_factor) as frames:
+            return track_pose(
+                _keeping(frames, keep, kept),
+                model.path,
+                fps=info.fps,
+                frame_size_px=frame_size,
+                runner=runner,
+                options=options,
+                progress=(lambda n: progress(n, total)) if progress else None,
+                meta=meta,
+            )
+
+    # One pass that tracks on whole frames and keeps a few frames aside to look for people.
+    keep = set(np.linspace(0, max(total - 1, 0), n_samples).round().astype(int).tolist())
+    kept: list = []
+    tracks = track(None, keep, kept)
+    runner = choose_runner(
+        sight_people(kept, model.path, options=options),
+        n_samples=len(kept),
+        frame_size_px=frame_size,
+    )
     if runner is None or runner.follows:
-        # Not a runner alone in every sampled frame: look more closely, to follow the right
-        # person along their whole path (a cost only clips with several people pay).
+        # Not one runner alone in every sampled frame: look closely for the runner's path and
+        # track again, following them (a second pass only such clips pay for).
         n_dense = n_runner_samples(
             info.duration_s, per_s=runner_dense_frames_per_s, minimum=0, maximum=runner_dense_max
         )
-        if n_dense > n_samples:
-            runner = _look_for_runner(path, model, n_dense, slowmo_factor, options, frame_size)
-    total = info.n_frames
-    with iter_frames(path, slowmo_factor=slowmo_factor) as frames:
-        tracks = track_pose(
-            frames,
-            model.path,
-            fps=info.fps,
-            frame_size_px=frame_size,
-            runner=runner,
-            options=options,
-            progress=(lambda n: progress(n, total)) if progress else None,
-            meta={
-                "source": str(path),
-                "model": {"name": model.name, "sha256": model.sha256},
-                "landmarker": dataclasses.asdict(options),
-                "slowmo_factor": slowmo_factor,
-            },
+        dense = _look_for_runner(
+            path, model, max(n_dense, n_samples), slowmo_factor, options, frame_size
         )
+        if dense is not None and dense.follows:
+            runner = dense
+            tracks = track(runner, set(), [])
     if not tracks.has_pose.any():
         raise InputError(
             f"No person was found in {Path(path).name}; film the runner's whole body in good "
