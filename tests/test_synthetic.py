@@ -18,6 +18,7 @@ import pytest
 
 from gaitlab.pose.landmarks import INDEX, MIRROR_INDEX
 from gaitlab.synthetic import RunnerSpec, SyntheticRun, cohort, generate_run
+from gaitlab.synthetic.kinematics import build_model, pose_at
 
 ON_FRAMES = RunnerSpec(cadence_spm=150.0, contact_time_ms=240.0, fps=100.0, duration_s=2.4)
 STRIDE_FRAMES = 80
@@ -108,6 +109,55 @@ def test_forefoot_strike_lands_on_the_toe():
         assert abs(toe[f]) < 1e-6 and heel[f] > 5
         assert min(heel[f - 1], toe[f - 1]) > 0
     assert run.truth.values["foot_angle_strike_deg"] == pytest.approx(-12.0, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("foot_angle_strike_deg", "landing_point"), [(10.0, "heel"), (-12.0, "foot_index")]
+)
+def test_foot_lands_and_lifts_off_with_the_requested_vertical_speeds(
+    foot_angle_strike_deg, landing_point
+):
+    # One-sided finite differences over 1e-5 s on the generated joints: the landing point meets
+    # the ground moving down at touchdown_speed_m_s and stops (the impact); the toe leaves at
+    # liftoff_speed_m_s. The foot's rotation rate is continuous, so heel, ankle and toe all get
+    # the same vertical velocity jump. Tolerance 2e-3 m/s: the acceleration times 1e-5 s.
+    spec = dataclasses.replace(
+        ON_FRAMES, foot_angle_strike_deg=foot_angle_strike_deg, touchdown_speed_m_s=0.7,
+        liftoff_speed_m_s=0.4,
+    )  # fmt: skip
+    model = build_model(spec)
+    h = 1e-5
+
+    def vertical_velocity(name: str, at: float, direction: float) -> float:
+        z = pose_at(model, np.array([at, at + direction * h]))[:, INDEX[name], 2]
+        return float((z[1] - z[0]) / (direction * h))
+
+    strike = model.first_strike_s["left"] + model.stride_s
+    toe_off = model.first_strike_s["left"] + model.contact_s["left"]
+    lands = pose_at(model, np.array([strike]))[0, INDEX[f"left_{landing_point}"], 2]
+    assert abs(lands) < 1e-9
+    assert vertical_velocity(f"left_{landing_point}", strike, -1.0) == pytest.approx(-0.7, abs=2e-3)
+    assert vertical_velocity(f"left_{landing_point}", strike, +1.0) == pytest.approx(0.0, abs=2e-3)
+    assert vertical_velocity("left_foot_index", toe_off, -1.0) == pytest.approx(0.0, abs=2e-3)
+    assert vertical_velocity("left_foot_index", toe_off, +1.0) == pytest.approx(0.4, abs=2e-3)
+    for name in ("left_heel", "left_ankle", "left_foot_index"):
+        for at, jump in ((strike, 0.7), (toe_off, 0.4)):
+            change = vertical_velocity(name, at, +1.0) - vertical_velocity(name, at, -1.0)
+            assert change == pytest.approx(jump, abs=4e-3)
+
+
+def test_zero_touchdown_and_lift_off_speeds_give_tangential_contact():
+    # The former model: the landing point settles and the toe lifts off with no speed.
+    spec = dataclasses.replace(ON_FRAMES, touchdown_speed_m_s=0.0, liftoff_speed_m_s=0.0)
+    model = build_model(spec)
+    h = 1e-5
+    strike = model.first_strike_s["left"] + model.stride_s
+    toe_off = model.first_strike_s["left"] + model.contact_s["left"]
+    heel = pose_at(model, np.array([strike - h, strike]))[:, INDEX["left_heel"], 2]
+    toe = pose_at(model, np.array([toe_off, toe_off + h]))[:, INDEX["left_foot_index"], 2]
+    assert abs(np.diff(heel)[0] / h) < 2e-3 and abs(np.diff(toe)[0] / h) < 2e-3
+    with pytest.raises(ValueError, match="touchdown_speed_m_s"):
+        generate_run(dataclasses.replace(spec, touchdown_speed_m_s=-0.1))
 
 
 @pytest.mark.parametrize("overground_px_s", [0.0, 150.0])

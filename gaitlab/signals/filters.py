@@ -121,6 +121,18 @@ def lowpass(
     return out.with_step("lowpass", cutoff_hz=cutoff, order=order, kind="butterworth_zero_lag")
 
 
+def applied_lowpass_sos(tracks: PoseTracks) -> np.ndarray | None:
+    """The second-order sections :func:`lowpass` ran on these tracks, from ``meta["steps"]``.
+
+    Returns None when no low-pass was applied (skipped, or never run). Consumers that fit a
+    model to filtered tracks (the event timing) can pass the model through the same filter.
+    """
+    for step in reversed(tracks.meta.get("steps", [])):
+        if step.get("name") == "lowpass" and step.get("cutoff_hz"):
+            return _zero_lag_sos(float(step["cutoff_hz"]), tracks.fps, int(step["order"]))
+    return None
+
+
 def _zero_lag_sos(cutoff_hz: float, fps: float, order: int) -> np.ndarray:
     """Second-order sections whose forward-backward run has its -3 dB point at ``cutoff_hz``."""
     correction = (2.0 ** (1.0 / 2.0) - 1.0) ** (1.0 / (2.0 * order))

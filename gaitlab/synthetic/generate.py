@@ -93,6 +93,8 @@ def spec_problems(spec: RunnerSpec) -> list[str]:
     need(-45 <= spec.foot_angle_strike_deg <= 45, "foot_angle_strike_deg must be in [-45, 45]")
     need(-60 <= spec.foot_angle_toe_off_deg <= 0, "foot_angle_toe_off_deg must be in [-60, 0]")
     need(0 <= spec.hip_extension_deg < 40, "hip_extension_deg must be in [0, 40)")
+    need(0 <= spec.touchdown_speed_m_s <= 3, "touchdown_speed_m_s must be in [0, 3]")
+    need(0 <= spec.liftoff_speed_m_s <= 3, "liftoff_speed_m_s must be in [0, 3]")
     need(-0.1 < spec.overstride_leg < 0.5, "overstride_leg must be in (-0.1, 0.5)")
     need(abs(spec.trunk_forward_lean_deg) < 45, "trunk_forward_lean_deg must be within +-45")
     need(abs(spec.trunk_lean_deg) < 30, "trunk_lean_deg must be within +-30")

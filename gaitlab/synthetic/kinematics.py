@@ -48,12 +48,18 @@ frame to pixels and to MediaPipe world coordinates. The model, in the order
    centre, keyframed in joint angles (piecewise monotonic cubics): the thigh flexes to its
    most forward angle at 80 % of swing and retracts into strike; the knee flexes to its peak
    (heel recovery, ``70 + 12 v`` degrees, at most 130) at 40 % and extends until 92 %. Both
-   ends join the stance foot with continuous position and velocity; a lift term makes the toe
-   leave, and the heel (toe for a forefoot strike) meet, the ground with an upward
-   acceleration, so contact begins exactly at strike (zero vertical velocity, ground height)
-   and ends exactly at toe-off; a bump keeps heel and toe at least 2.5 % of leg length above
-   the ground in mid-swing. The foot angle follows keys from the toe-off angle (its rotation
-   continuing briefly) through level at 60 % of swing to the strike angle.
+   ends join the stance foot with continuous position and foot rotation rate; the velocity
+   jumps only vertically, as a real foot's does: the landing point (heel, or toe for a
+   forefoot strike) meets the ground moving down at ``touchdown_speed_m_s`` (the impact) and
+   along it with the ground, and stops there (contact begins exactly at strike, at ground
+   height); the toe leaves the ground moving up at ``liftoff_speed_m_s`` with at least
+   ``LIFT_OFF_ACC_M_S2`` of upward acceleration (a lift term is added if needed). Since the
+   foot's rotation rate is continuous, heel, ankle and toe all get the same vertical velocity
+   jump at both events. With a touchdown speed of 0 the landing point instead settles from
+   above with an upward acceleration (``LANDING_ACC_M_S2``) and no speed. A bump keeps heel and
+   toe at least 2.5 % of leg length above the ground in mid-swing. The foot angle follows keys
+   from the toe-off angle (its rotation continuing briefly) through level at 60 % of swing to
+   the strike angle.
 8. **Knees** (:func:`knee_ik`): two-link inverse kinematics between hip joint centre and ankle,
    the knee bending forward; ``knee_valgus_deg`` rotates the knee medially about the hip-ankle
    axis during stance (``sin^2`` bump peaking at mid-stance).
@@ -116,7 +122,8 @@ SWING_FOOT_KEYS = (0.15, 0.60)
 SWING_THIGH_REACH_DEG = (4.0, 2.0)
 #: Smallest upward acceleration of the toe as it leaves the ground (a lift is added if needed).
 LIFT_OFF_ACC_M_S2 = 20.0
-#: Smallest upward acceleration of the landing point at touchdown (it settles from above).
+#: Smallest upward acceleration of the landing point at touchdown when it lands with no speed
+#: (``touchdown_speed_m_s=0``: it settles from above).
 LANDING_ACC_M_S2 = 20.0
 
 #: Largest lift acceleration of the swing foot (m/s^2) before the spec is refused.
@@ -322,6 +329,8 @@ class GaitModel:
     trunk_lean_rad: float
     trunk_forward_rad: float
     valgus_rad: float
+    touchdown_speed_m_s: float = 0.0
+    liftoff_speed_m_s: float = 0.0
     knee_toe_off_rad: Mapping[str, float] = dataclasses.field(default_factory=dict)
     knee_rate_strike_rad_s: Mapping[str, float] = dataclasses.field(default_factory=dict)
     thigh_mid: Mapping[str, tuple[float, float]] = dataclasses.field(default_factory=dict)
@@ -523,24 +532,28 @@ def _swing_states(m: GaitModel, side: str) -> dict:
     toe-off state to its most flexed angle at 80 % of swing (rate 0), then to its strike state
     (late-swing retraction). Knee: from its toe-off state to its peak (heel recovery) at 40 %
     (rate 0), to its least flexed angle at 92 % (rate 0), then to its strike state. End rates
-    come from the ankle velocity, continuous with the stance foot at toe-off and at strike; the
-    middle keys are placed so that every piece is monotonic. A lift term (``x^2 (1-x)^4`` and
-    ``x^4 (1-x)^2``, so position and velocity at the ends are untouched) gives the toe at
-    least ``LIFT_OFF_ACC_M_S2`` of upward acceleration as it leaves the ground and the landing
-    point at least ``LANDING_ACC_M_S2`` as it arrives; a bump raises the foot if it would pass
-    closer to the ground than ``SWING_CLEARANCE_LEG`` in mid-swing.
+    come from the ankle velocity: the stance foot's at toe-off plus the lift-off speed (up),
+    and the ground's at strike plus the touchdown speed (down); the middle keys are placed so
+    that every piece is monotonic. A lift term (``x^2 (1-x)^4`` and ``x^4 (1-x)^2``, so
+    position and velocity at the ends are untouched) gives the toe at least
+    ``LIFT_OFF_ACC_M_S2`` of upward acceleration as it leaves the ground and, when it lands
+    with no speed, the landing point at least ``LANDING_ACC_M_S2`` as it arrives; a bump raises
+    the foot if it would pass closer to the ground than ``SWING_CLEARANCE_LEG`` in mid-swing.
     """
     other = _other(side)
     start = _toe_off_foot_state(m, side)
     t_to = m.first_strike_s[side] + m.contact_s[side]
     h0, hd0 = m.flight[side][0:2]  # pelvis at this side's toe-off
     h1, hd1 = m.flight[other][2:4]  # pelvis at this side's next strike
-    # obliquity is 0 with zero rate at both instants: the hip joint moves with the midpoint
+    # obliquity is 0 with zero rate at both instants: the hip joint moves with the midpoint.
+    # The foot leaves the ground with the stance foot's velocity plus the lift-off speed (up)
+    # and meets it with the ground's velocity plus the touchdown speed (down); the foot's
+    # rotation rate is continuous, so every foot point gets the same vertical jump.
     r0 = start["ankle"] - np.array([0.0, h0])
-    rd0 = start["vel"] - np.array([0.0, hd0])
+    rd0 = start["vel"] + np.array([0.0, m.liftoff_speed_m_s - hd0])
     strike = stance_foot(m, side, np.array([0.0]))
     r1 = strike["ankle"][0, [FWD, UP]] - np.array([0.0, h1])
-    rd1 = np.array([-m.belt_speed_m_s, -hd1])  # the stance foot's velocity at strike
+    rd1 = np.array([-m.belt_speed_m_s, -m.touchdown_speed_m_s - hd1])
     (thigh0, w_thigh0), (knee0, w_knee0) = _joint_state(m.body, r0, rd0)
     (thigh1, w_thigh1), (knee1, w_knee1) = _joint_state(m.body, r1, rd1)
     d = m.stride_s - m.contact_s[side]
@@ -584,7 +597,9 @@ def _swing_states(m: GaitModel, side: str) -> dict:
         trial = dataclasses.replace(m, swing={**m.swing, side: states})
         height = swing_foot(trial, side, tau, hip)[point][:, UP]
         acc.append((2 * height[0] - 5 * height[1] + 4 * height[2] - height[3]) / h**2)
-    states["lift"] = (max(0.0, LIFT_OFF_ACC_M_S2 - acc[0]), max(0.0, LANDING_ACC_M_S2 - acc[1]))
+    # (a landing point that arrives with a touchdown speed comes from above: no lift needed)
+    landing_lift = max(0.0, LANDING_ACC_M_S2 - acc[1]) if m.touchdown_speed_m_s <= 0 else 0.0
+    states["lift"] = (max(0.0, LIFT_OFF_ACC_M_S2 - acc[0]), landing_lift)
     if max(states["lift"]) > MAX_LIFT_M_S2:
         raise ValueError(
             f"the {side} foot cannot leave and meet the ground smoothly in this swing; use a "
@@ -894,6 +909,8 @@ def build_model(spec: RunnerSpec) -> GaitModel:
         trunk_lean_rad=math.radians(spec.trunk_lean_deg),
         trunk_forward_rad=math.radians(spec.trunk_forward_lean_deg),
         valgus_rad=math.radians(spec.knee_valgus_deg),
+        touchdown_speed_m_s=spec.touchdown_speed_m_s,
+        liftoff_speed_m_s=spec.liftoff_speed_m_s,
     )
     # belt speed: from the symmetric toe-off geometry unless given
     if spec.belt_speed_m_s is None:

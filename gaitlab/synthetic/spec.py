@@ -96,6 +96,10 @@ class RunnerSpec:
     knee_flexion_toe_off_deg: float | None = None  # None: pelvis as high as at strike
     foot_angle_strike_deg: float = 10.0  # >0: toe up (rearfoot strike); <0: forefoot
     foot_angle_toe_off_deg: float = -25.0  # heel-to-toe line at toe-off; <0: heel up
+    # vertical speed of the landing point (heel, or toe for a forefoot strike) as it meets the
+    # ground (downward; it stops there: the impact), and of the toe as it leaves (upward)
+    touchdown_speed_m_s: float = 0.6
+    liftoff_speed_m_s: float = 0.5
     trunk_forward_lean_deg: float = 8.0
     anterior_pelvic_tilt_deg: float = 15.0  # moves no landmark (hip joint centres): truth only
     vertical_oscillation_leg: float = 0.09  # peak-to-peak hip-midpoint bounce / L (at least)
