@@ -152,7 +152,7 @@ ACCURACY: Mapping[str, str] = {
     "shank_angle_strike_deg": "near leg: within 1.5 deg on synthetic runners with exact event "
     "times; the leg swings fast at the strike, so 10-20 ms of event timing moves it by up to "
     "8 deg at 30 fps",
-    "knee_flexion_strike_deg": "near leg: within 2.5 deg on synthetic runners with exact event "
+    "knee_flexion_strike_deg": "near leg: within 3 deg on synthetic runners with exact event "
     "times, up to 10 deg with 10-20 ms of event timing at 30 fps (the knee straightens fast "
     "just before the strike); 2D knee angles are off by 5.6-8 deg against markers (Stenum "
     "2021, Van Hooren 2023)",
