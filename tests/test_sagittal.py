@@ -59,8 +59,9 @@ TRUTH = {
 #: from positions interpolated linearly between the last swing frame and the first stance
 #: frame; the leg's motion bends at the strike (the knee stops straightening, the foot starts
 #: turning flat, and the heel lands with a speed, stopping at once), so at 30 fps these angles
-#: are off by up to 1.3 deg (shank), 2.7 deg (knee) and 1.7 deg (foot) on these runners; the stance peak of the knee is refined by a parabola
-#: through unevenly spaced samples (within 1 deg at 30 fps).
+#: are off by up to 1.3 deg (shank), 2.7 deg (knee) and 1.7 deg (foot) on these runners; the
+#: stance peak of the knee is refined by a parabola through unevenly spaced samples (within
+#: 1 deg at 30 fps).
 TOL_TRUE_EVENTS = {
     "foot_strike_ahead_leg": 0.01,
     "toe_off_behind_leg": 0.01,
