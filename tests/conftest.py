@@ -26,7 +26,7 @@ TWO_PEOPLE = REPO / "tests" / "data" / "two_people_walk_and_jump.mp4"
 VIDEO_SHORT_FRAMES = 60
 
 
-def _video_ffmpeg(*args: str | Path) -> None:
+def run_ffmpeg(*args: str | Path) -> None:
     """Run the ffmpeg command line quietly; fail the set-up loudly if it fails."""
     ffmpeg = shutil.which("ffmpeg")
     assert ffmpeg is not None, "ffmpeg is not installed: run setup.sh"
@@ -93,7 +93,7 @@ def video_two_people() -> Path:
 def video_short_clip(video_dir: Path) -> Path:
     """The first 60 frames (2 s) of male_side.mp4, stream-copied (same pixels), no rotation."""
     path = video_dir / "short.mp4"
-    _video_ffmpeg("-i", MALE_SIDE, "-frames:v", VIDEO_SHORT_FRAMES, "-c", "copy", "-an", path)
+    run_ffmpeg("-i", MALE_SIDE, "-frames:v", VIDEO_SHORT_FRAMES, "-c", "copy", "-an", path)
     return path
 
 
@@ -106,7 +106,7 @@ def video_rotated_clips(video_dir: Path, video_short_clip: Path) -> dict[int, Pa
     clips = {}
     for tag in (90, 180, 270):
         path = video_dir / f"rotate{tag}.mp4"
-        _video_ffmpeg("-i", video_short_clip, "-c", "copy", "-metadata:s:v", f"rotate={tag}", path)
+        run_ffmpeg("-i", video_short_clip, "-c", "copy", "-metadata:s:v", f"rotate={tag}", path)
         clips[tag] = path
     return clips
 
@@ -182,7 +182,7 @@ def video_duplicate_pts_clip(video_dir: Path) -> VideoDuplicateClip:
 def video_hevc10_clip(video_dir: Path, video_short_clip: Path) -> Path:
     """The short clip re-encoded as HEVC Main 10 (libx265, yuv420p10le, CRF 20)."""
     path = video_dir / "hevc10.mp4"
-    _video_ffmpeg(
+    run_ffmpeg(
         "-i", video_short_clip, "-c:v", "libx265", "-preset", "ultrafast", "-crf", "20",
         "-pix_fmt", "yuv420p10le", "-x265-params", "log-level=error", "-tag:v", "hvc1", path,
     )  # fmt: skip
@@ -201,7 +201,7 @@ def video_container_clips(video_dir: Path, video_short_clip: Path) -> dict[str, 
                  "-vf", "scale=360:640"),
     }.items():  # fmt: skip
         path = video_dir / f"clip.{ext}"
-        _video_ffmpeg("-i", video_short_clip, *codec_args, "-an", path)
+        run_ffmpeg("-i", video_short_clip, *codec_args, "-an", path)
         clips[ext] = path
     return clips
 
@@ -232,11 +232,11 @@ def video_bad_inputs(video_dir: Path, video_short_clip: Path) -> dict[str, Path]
     (folder / "empty.mp4").write_bytes(b"")
     (folder / "notes.mp4").write_text("These are my running notes, not a video.\n")
     audio = folder / "audio_only.mp4"
-    _video_ffmpeg("-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-c:a", "aac", audio)
+    run_ffmpeg("-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-c:a", "aac", audio)
     data = video_short_clip.read_bytes()
     (folder / "cut_no_index.mp4").write_bytes(data[: len(data) // 2])
     faststart = folder / "faststart.mp4"
-    _video_ffmpeg("-i", video_short_clip, "-c", "copy", "-movflags", "+faststart", faststart)
+    run_ffmpeg("-i", video_short_clip, "-c", "copy", "-movflags", "+faststart", faststart)
     mdat_offset, _ = _video_box_offsets(faststart)["mdat"]
     (folder / "cut_no_frames.mp4").write_bytes(faststart.read_bytes()[: mdat_offset + 100])
     return {
@@ -256,9 +256,9 @@ def video_truncated_clips(video_dir: Path, video_short_clip: Path) -> dict[str, 
     first (``mp4``: the index lists frames that are missing) and Matroska (``mkv``: no index)."""
     clips = {}
     faststart = video_dir / "faststart.mp4"
-    _video_ffmpeg("-i", video_short_clip, "-c", "copy", "-movflags", "+faststart", faststart)
+    run_ffmpeg("-i", video_short_clip, "-c", "copy", "-movflags", "+faststart", faststart)
     mkv = video_dir / "whole.mkv"
-    _video_ffmpeg("-i", video_short_clip, "-c", "copy", mkv)
+    run_ffmpeg("-i", video_short_clip, "-c", "copy", mkv)
     for name, whole in (("mp4", faststart), ("mkv", mkv)):
         data = whole.read_bytes()
         clips[name] = video_dir / f"cut.{name}"

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from .conftest import MALE_SIDE, run_gaitlab
+from .conftest import MALE_SIDE, run_ffmpeg, run_gaitlab
 
 GROUND_TRUTH = json.loads((MALE_SIDE.parent / "male_side.groundtruth.json").read_text())
 
@@ -82,24 +81,7 @@ def _no_made_up_numbers(summary: dict) -> None:
 
 def test_a_2_second_clip_gives_insufficient_evidence_or_a_clear_error(tmp_path):
     short = tmp_path / "two_seconds.mp4"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-y",
-            "-i",
-            MALE_SIDE,
-            "-t",
-            "2",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            short,
-        ],
-        check=True,
-    )
+    run_ffmpeg("-i", MALE_SIDE, "-t", "2", "-c:v", "libx264", "-preset", "ultrafast", short)
     code, summary, stderr = _analyze(short, tmp_path / "out")
     if code == 2:
         assert stderr.startswith("error:") and len(stderr.strip().splitlines()) == 1

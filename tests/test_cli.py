@@ -9,7 +9,7 @@ import pytest
 
 from gaitlab.schema import validation_errors
 
-from .conftest import MALE_SIDE, run_gaitlab
+from .conftest import MALE_SIDE, run_ffmpeg, run_gaitlab
 
 
 def assert_single_error_line(proc: subprocess.CompletedProcess, *fragments: str) -> str:
@@ -35,62 +35,23 @@ def bad_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     truncated = d / "truncated.mp4"  # moov atom at the end: cut before it
     truncated.write_bytes(data[: len(data) // 2])
     faststart = d / "faststart.mp4"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-y",
-            "-i",
-            MALE_SIDE,
-            "-c",
-            "copy",
-            "-movflags",
-            "+faststart",
-            faststart,
-        ],
-        check=True,
-    )
+    run_ffmpeg("-i", MALE_SIDE, "-c", "copy", "-movflags", "+faststart", faststart)
     fs = faststart.read_bytes()
     truncated_fs = d / "truncated_faststart.mp4"  # index intact, media data cut short
     truncated_fs.write_bytes(fs[: len(fs) // 2])
     tooshort = d / "half_second.mp4"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-y",
-            "-i",
-            MALE_SIDE,
-            "-t",
-            "0.5",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            tooshort,
-        ],
-        check=True,
-    )
+    run_ffmpeg("-i", MALE_SIDE, "-t", "0.5", "-c:v", "libx264", "-preset", "ultrafast", tooshort)
     noperson = d / "noperson.mp4"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=size=640x360:rate=30",
-            "-t",
-            "2",
-            "-pix_fmt",
-            "yuv420p",
-            noperson,
-        ],
-        check=True,
+    run_ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=640x360:rate=30",
+        "-t",
+        "2",
+        "-pix_fmt",
+        "yuv420p",
+        noperson,
     )
     return {
         "missing": d / "does_not_exist.mp4",
@@ -175,9 +136,7 @@ def test_models_command_lists_the_shipped_model_as_verified():
 
 def test_no_library_noise_on_stderr_for_a_good_run(tmp_path):
     short = tmp_path / "short.mp4"
-    subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-i", MALE_SIDE, "-t", "1", "-c", "copy", short], check=True
-    )
+    run_ffmpeg("-i", MALE_SIDE, "-t", "1", "-c", "copy", short)
     proc = run_gaitlab("analyze", short, "--out", tmp_path / "o", "--no-progress")
     assert proc.returncode in (0, 2), proc.stderr
     for noise in ("INFO:", "W0000", "WARNING:", "absl", "TensorFlow"):

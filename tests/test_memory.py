@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .conftest import MALE_SIDE
+from .conftest import MALE_SIDE, run_ffmpeg
 
 PEAK_RSS = """
 import resource, subprocess, sys
@@ -31,22 +31,7 @@ def peak_rss_kib(*cmd: str | Path) -> int:
 
 def test_peak_rss_of_a_4x_longer_clip_is_within_10_percent(tmp_path):
     long_clip = tmp_path / "male_side_x4.mp4"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-y",
-            "-stream_loop",
-            "3",
-            "-i",
-            MALE_SIDE,
-            "-c",
-            "copy",
-            long_clip,
-        ],
-        check=True,
-    )
+    run_ffmpeg("-stream_loop", "3", "-i", MALE_SIDE, "-c", "copy", long_clip)
     gaitlab = Path(sys.executable).parent / "gaitlab"
     once = peak_rss_kib(gaitlab, "analyze", MALE_SIDE, "--out", tmp_path / "once", "--no-progress")
     four = peak_rss_kib(gaitlab, "analyze", long_clip, "--out", tmp_path / "four", "--no-progress")
