@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # ffmpeg: the test suite makes rotated, variable-frame-rate, HEVC 10-bit and truncated clips.
-DEBIAN_PACKAGES=(ffmpeg)
+# chromium: the browser tests of the report and the web app (Playwright drives Debian's build).
+# poppler-utils: pdftoppm/pdftotext check report.pdf. Pango and fonts: WeasyPrint's PDF output.
+DEBIAN_PACKAGES=(ffmpeg chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

@@ -35,7 +35,7 @@ from gaitlab.pose.extract import PoseResult, extract_pose
 from gaitlab.pose.landmarker import LandmarkerOptions
 from gaitlab.pose.model import ModelFile, find_model
 from gaitlab.pose.tracks import PoseTracks
-from gaitlab.result import SCHEMA_VERSION, Finding, Metric
+from gaitlab.result import SCHEMA_VERSION, Check, Finding, Metric
 from gaitlab.schema import validation_errors
 from gaitlab.signals.clean import CleanReport, clean
 from gaitlab.signals.view import ViewEstimate, classify_view
@@ -63,6 +63,9 @@ class ClipAnalysis:
         The stride table (columns in :mod:`gaitlab.events.columns`).
     metrics
         The clip's metrics by name.
+    checks
+        The clip's capture checks (view, whole body, frame rate, ...), see
+        :mod:`gaitlab.quality`.
     """
 
     name: str
@@ -73,6 +76,7 @@ class ClipAnalysis:
     cleaning: CleanReport
     strides: pd.DataFrame
     metrics: Mapping[str, Metric]
+    checks: tuple[Check, ...] = ()
 
     def usable_steps(self) -> dict[str, int]:
         """Usable strides per side (each stride starts with one step of that foot)."""
@@ -92,6 +96,7 @@ class ClipAnalysis:
                 "n_strides": len(self.strides),
                 "usable_per_side": self.usable_steps(),
             },
+            "checks": [c.as_dict() for c in self.checks],
         }
 
 

@@ -15,6 +15,7 @@ SCHEMA_VERSION = "1.0"
 
 ViewLabel = Literal["side", "rear", "front", "unsuitable"]
 FindingStatus = Literal["flagged", "not_flagged", "insufficient_evidence", "not_assessed"]
+CheckStatus = Literal["pass", "warn", "fail"]
 FINDING_STATUSES: tuple[str, ...] = (
     "flagged",
     "not_flagged",
@@ -125,6 +126,43 @@ class Finding:
             "clip": self.clip,
             "reason": self.reason,
         }
+
+
+@dataclasses.dataclass(frozen=True)
+class Check:
+    """One capture check of a clip (``gaitlab check``, the report's quality section, the web upload).
+
+    Attributes
+    ----------
+    name
+        The check's identifier: ``view``, ``whole_body``, ``frame_rate``, ``resolution``,
+        ``lighting``, ``shake``, ``tilt``, ``people``, ``strides``.
+    status
+        ``"pass"``, ``"warn"`` (usable, with a limit) or ``"fail"`` (the clip cannot serve).
+    message
+        One sentence on what was found, in plain words, from the words catalogue.
+    fix
+        One line on how to film a better clip, or None when the check passed.
+    value
+        The measured figure behind the verdict, where there is one.
+    unit
+        Its unit (``"fps"``, ``"px"``, ``"deg"``...).
+    serves
+        What the clip can serve despite (or because of) this check: finding or metric names.
+    """
+
+    name: str
+    status: CheckStatus
+    message: str
+    fix: str | None = None
+    value: float | None = None
+    unit: str = ""
+    serves: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        d = {k: _clean_number(v) for k, v in dataclasses.asdict(self).items()}
+        d["serves"] = list(self.serves)
+        return d
 
 
 def _clean_number(v: Any) -> Any:
