@@ -130,7 +130,7 @@ class Finding:
 
 @dataclasses.dataclass(frozen=True)
 class Check:
-    """One capture check of a clip (``gaitlab check``, the report's quality section, the web upload).
+    """One capture check of a clip (for `gaitlab check`, the report and the web upload).
 
     Attributes
     ----------
