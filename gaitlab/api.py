@@ -39,6 +39,7 @@ from gaitlab.result import SCHEMA_VERSION, Check, Finding, Metric
 from gaitlab.schema import validation_errors
 from gaitlab.signals.clean import CleanReport, clean
 from gaitlab.signals.view import ViewEstimate, classify_view
+from gaitlab.video.info import VideoInfo
 
 ProgressFn = Callable[[str, int, int], None]
 
@@ -180,9 +181,9 @@ def analyze_clip(
     *,
     progress: ProgressFn | None = None,
 ) -> ClipAnalysis:
-    """Run the pipeline on one clip: pose, view, cleaning, events, strides, metrics."""
+    """Run the pipeline on one clip: pose, then :func:`analyze_pose`."""
     path = Path(path)
-    pose_cfg, sig = config["pose"], config["signals"]
+    pose_cfg = config["pose"]
     pose = extract_pose(
         path,
         model,
@@ -196,6 +197,52 @@ def analyze_clip(
         min_duration_s=float(config["video"]["min_duration_s"]),
         progress=(lambda n, total: progress(path.name, n, total)) if progress else None,
     )
+    return analyze_pose(pose, config, path=path)
+
+
+def analyze_tracks(
+    tracks: PoseTracks, config: Mapping[str, Any] | None = None, *, name: str = "landmarks"
+) -> ClipAnalysis:
+    """Run everything after the pose stage on landmarks you already have.
+
+    For synthetic runs (:func:`gaitlab.synthetic.generate_run`), landmarks saved by an earlier
+    run, or another pose estimator's output converted to :class:`~gaitlab.pose.tracks.PoseTracks`.
+
+    Parameters
+    ----------
+    tracks
+        The runner's landmarks (NaN where missing).
+    config
+        A configuration as from :func:`gaitlab.config.load_config`; None for the defaults.
+    name
+        The clip name every number will carry.
+    """
+    cfg = dict(config) if config is not None else load_defaults()
+    n = len(tracks.time_s)
+    duration_s = float(tracks.time_s[-1] - tracks.time_s[0]) + 1 / tracks.fps if n else 0.0
+    video = VideoInfo(
+        path=Path(name),
+        fps=float(tracks.fps),
+        n_frames=n,
+        duration_s=duration_s,
+        width_px=int(tracks.width_px),
+        height_px=int(tracks.height_px),
+        rotation_deg=0,
+        codec="none",
+        pix_fmt="none",
+        bit_depth=8,
+        is_variable_frame_rate=None,
+        slowmo_factor=1.0,
+        truncated=False,
+        container="none",
+    )
+    pose = PoseResult(tracks=tracks, video=video, runner=None, model=None)
+    return analyze_pose(pose, cfg, path=Path(name))
+
+
+def analyze_pose(pose: PoseResult, config: Mapping[str, Any], *, path: Path) -> ClipAnalysis:
+    """Everything after the pose stage: view, cleaning, events, strides, metrics."""
+    sig = config["signals"]
     view = classify_view(pose.tracks)
     cleaned = clean(
         pose.tracks,
@@ -311,6 +358,20 @@ def analyze(
         raise GaitlabError("No video was given; name at least one clip to analyse.")
     model_file = find_model(model if model is not None else cfg["pose"]["model"])
     clips = tuple(analyze_clip(p, model_file, cfg, progress=progress) for p in paths)
+    return assemble(clips, cfg)
+
+
+def assemble(clips: Sequence[ClipAnalysis], config: Mapping[str, Any]) -> Analysis:
+    """One assessment from analysed clips: merged metrics and both findings.
+
+    >>> side = analyze_tracks(side_tracks, name="side.mp4")          # doctest: +SKIP
+    >>> rear = analyze_tracks(rear_tracks, name="rear.mp4")          # doctest: +SKIP
+    >>> assemble([side, rear], load_defaults()).findings             # doctest: +SKIP
+    """
+    clips = tuple(clips)
     return Analysis(
-        clips=clips, metrics=merge_metrics(clips), findings=assess(clips, cfg), settings=cfg
+        clips=clips,
+        metrics=merge_metrics(clips),
+        findings=assess(clips, config),
+        settings=dict(config),
     )

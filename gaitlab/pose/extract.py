@@ -36,23 +36,24 @@ class PoseResult:
         How the runner was chosen (None when nobody was seen in the sampled frames and whole
         frames were tracked).
     model
-        The model file used.
+        The model file used (None when the landmarks were given, e.g. synthetic tracks).
     """
 
     tracks: PoseTracks
     video: VideoInfo
     runner: RunnerChoice | None
-    model: ModelFile
+    model: ModelFile | None
 
     def as_dict(self) -> dict:
         """The ``pose`` block of ``summary.json``."""
         has = self.tracks.has_pose
+        model = (
+            {"name": self.model.name, "sha256": self.model.sha256, "file": self.model.path.name}
+            if self.model is not None
+            else {"name": "none (landmarks given)", "sha256": "", "file": None}
+        )
         return {
-            "model": {
-                "name": self.model.name,
-                "sha256": self.model.sha256,
-                "file": Path(self.model.path).name,
-            },
+            "model": model,
             "frames_with_pose": int(has.sum()),
             "detection_rate": round(float(has.mean()) if has.size else 0.0, 4),
             "runner_selection": self.runner.as_dict() if self.runner else None,
