@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from gaitlab import __version__
@@ -24,7 +26,7 @@ from gaitlab.config import load_defaults
 from gaitlab.errors import GaitlabError
 from gaitlab.events import columns as C
 from gaitlab.events.detect import detect_contacts
-from gaitlab.events.strides import stride_table
+from gaitlab.events.strides import shift_strides, stride_table
 from gaitlab.findings.framework import PATTERNS, assess_pattern
 from gaitlab.io import atomic_path, write_json_atomic
 from gaitlab.metrics.common import leg_length_px
@@ -38,6 +40,7 @@ from gaitlab.pose.tracks import PoseTracks
 from gaitlab.result import SCHEMA_VERSION, Check, Finding, Metric
 from gaitlab.schema import validation_errors
 from gaitlab.signals.clean import CleanReport, clean
+from gaitlab.signals.concat import concat_tracks
 from gaitlab.signals.view import ViewEstimate, classify_view
 from gaitlab.video.info import VideoInfo
 
@@ -109,6 +112,7 @@ class Analysis:
     metrics: Mapping[str, Metric]
     findings: tuple[Finding, ...]
     settings: Mapping[str, Any]
+    pools: tuple[Pool, ...] = ()
 
     def to_summary(self) -> dict[str, Any]:
         """The ``summary.json`` content (validated against the shipped schema)."""
@@ -122,6 +126,7 @@ class Analysis:
             "pose": first["pose"],
             "view": {k: first["view"][k] for k in ("label", "facing", "confidence", "setting")},
             "clips": clips,
+            "pools": [p.as_dict() for p in self.pools],
             "metrics": {name: m.as_dict() for name, m in self.metrics.items()},
             "findings": [f.as_dict() for f in self.findings],
             "settings": dict(self.settings),
@@ -255,34 +260,7 @@ def analyze_pose(pose: PoseResult, config: Mapping[str, Any], *, path: Path) -> 
     )
     contacts = detect_contacts(cleaned.tracks)
     strides = stride_table(contacts, cleaned.tracks)
-    runner = config["runner"]
-    height_m = float(runner["height_m"]) or None
-    min_steps = int(config["findings"]["min_steps_per_side"])
-    metrics = timing_metrics(
-        strides, cleaned.tracks, height_m=height_m, clip=path.name, min_per_side=min_steps
-    )
-    leg_px = leg_length_px(cleaned.tracks)
-    if view.label == "side" and view.facing is not None:
-        metrics |= sagittal_metrics(
-            cleaned.tracks,
-            strides,
-            facing=view.facing,
-            leg_px=leg_px,
-            height_m=height_m,
-            belt_speed_m_s=float(runner["belt_speed_m_s"]) or None,
-            clip=path.name,
-            min_per_side=min_steps,
-        )
-    elif view.label in ("rear", "front"):
-        metrics |= frontal_metrics(
-            cleaned.tracks,
-            strides,
-            view=view.label,
-            leg_px=leg_px,
-            height_m=height_m,
-            clip=path.name,
-            min_per_side=min_steps,
-        )
+    metrics = clip_metrics(cleaned.tracks, strides, view, config, clip=path.name)
     return ClipAnalysis(
         name=path.name,
         path=path,
@@ -295,33 +273,192 @@ def analyze_pose(pose: PoseResult, config: Mapping[str, Any], *, path: Path) -> 
     )
 
 
-def assess(clips: Sequence[ClipAnalysis], config: Mapping[str, Any]) -> tuple[Finding, ...]:
-    """Both findings, each from the clip whose view can show it (the first such clip)."""
+def clip_metrics(
+    tracks: PoseTracks,
+    strides: pd.DataFrame,
+    view: ViewEstimate,
+    config: Mapping[str, Any],
+    *,
+    clip: str,
+) -> dict[str, Metric]:
+    """Timing metrics, plus the side-view or the rear/front-view metrics the view allows."""
+    runner = config["runner"]
+    height_m = float(runner["height_m"]) or None
+    min_steps = int(config["findings"]["min_steps_per_side"])
+    metrics = timing_metrics(strides, tracks, height_m=height_m, clip=clip, min_per_side=min_steps)
+    leg_px = leg_length_px(tracks)
+    if view.label == "side" and view.facing is not None:
+        metrics |= sagittal_metrics(
+            tracks,
+            strides,
+            facing=view.facing,
+            leg_px=leg_px,
+            height_m=height_m,
+            belt_speed_m_s=float(runner["belt_speed_m_s"]) or None,
+            clip=clip,
+            min_per_side=min_steps,
+        )
+    elif view.label in ("rear", "front"):
+        metrics |= frontal_metrics(
+            tracks,
+            strides,
+            view=view.label,
+            leg_px=leg_px,
+            height_m=height_m,
+            clip=clip,
+            min_per_side=min_steps,
+        )
+    return metrics
+
+
+@dataclasses.dataclass(frozen=True)
+class Pool:
+    """Clips of one view whose strides count together.
+
+    Attributes
+    ----------
+    view
+        The shared view (``side``, ``rear`` or ``front``).
+    clips
+        Names of the clips, in order.
+    name
+        The name every pooled number carries (the clip names joined by ``" + "``).
+    strides
+        The joined stride table (times on the joined time line).
+    metrics
+        Metrics over the strides of all the clips.
+    """
+
+    view: str
+    clips: tuple[str, ...]
+    name: str
+    strides: pd.DataFrame
+    metrics: Mapping[str, Metric]
+
+    def usable_steps(self) -> dict[str, int]:
+        """Usable strides per side, over all the clips."""
+        ok = self.strides[self.strides[C.USABLE]] if len(self.strides) else self.strides
+        return {side: int((ok[C.SIDE] == side).sum()) for side in ("left", "right")}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "view": self.view,
+            "clips": list(self.clips),
+            "name": self.name,
+            "strides": {"n_strides": len(self.strides), "usable_per_side": self.usable_steps()},
+        }
+
+
+def pool_clips(clips: Sequence[ClipAnalysis], config: Mapping[str, Any]) -> tuple[Pool, ...]:
+    """Pool the clips that share a view (and, from the side, a running direction).
+
+    Clips pool when they have the same view label, the same facing and the same frame rate
+    (within 2%): their tracks are joined end to end (:func:`gaitlab.signals.concat.concat_tracks`),
+    each scaled to the first clip's leg length in pixels, and the metrics are computed once
+    over all their strides. Clips of one view that cannot pool stay apart (the finding then
+    uses the one with the most usable strides).
+    """
+    groups: dict[tuple[str, str | None, int], list[ClipAnalysis]] = {}
+    for clip in clips:
+        if clip.view.label == "unsuitable":
+            continue
+        fps_key = round(np.log(clip.tracks.fps) / np.log(1.02))
+        key = (clip.view.label, clip.view.facing, fps_key)
+        groups.setdefault(key, []).append(clip)
+    pools = []
+    for (label, _, _), members in groups.items():
+        if len(members) < 2:
+            continue
+        legs = [leg_length_px(m.tracks) for m in members]
+        if not all(np.isfinite(legs)):
+            continue
+        tracks, dt, df = concat_tracks(
+            [m.tracks for m in members],
+            scales=[legs[0] / leg for leg in legs],
+            min_gaps_s=_whole_strides_apart(members),
+        )
+        strides = pd.concat(
+            [
+                shift_strides(m.strides, time_s=t, frames=f)
+                for m, t, f in zip(members, dt, df, strict=True)
+            ],
+            ignore_index=True,
+        )
+        name = " + ".join(m.name for m in members)
+        metrics = clip_metrics(tracks, strides, members[0].view, config, clip=name)
+        pools.append(
+            Pool(
+                view=label,
+                clips=tuple(m.name for m in members),
+                name=name,
+                strides=strides,
+                metrics=metrics,
+            )
+        )
+    return tuple(pools)
+
+
+def _whole_strides_apart(members: Sequence[ClipAnalysis]) -> list[float]:
+    """Gaps that put each clip's first foot strike a whole number of strides after the previous
+    clip's last one, so the stride numbering behind cadence runs on across the join."""
+    gaps = []
+    for prev, nxt in itertools.pairwise(members):
+        a, b = prev.strides, nxt.strides
+        if not (len(a) and len(b)):
+            gaps.append(0.0)
+            continue
+        period = float(np.median(pd.concat([a, b])[C.STRIDE_TIME_S]))
+        first = b.loc[b[C.START_S].idxmin()]  # one foot's first strike in the next clip
+        same_foot = a[a[C.SIDE] == first[C.SIDE]]
+        if not len(same_foot):
+            gaps.append(0.0)
+            continue
+        last_strike = float(same_foot[C.END_S].max()) - float(prev.tracks.time_s[-1])  # <= 0
+        first_strike = float(first[C.START_S]) - float(nxt.tracks.time_s[0])  # >= 0
+        least = 3.0 / prev.tracks.fps  # room for the missing frames between the clips
+        span = -last_strike + least + first_strike
+        n = np.ceil(span / period) if np.isfinite(period) and period > 0 else 0
+        gaps.append(float(n * period + last_strike - first_strike) if n else least)
+    return gaps
+
+
+def assess(
+    clips: Sequence[ClipAnalysis],
+    config: Mapping[str, Any],
+    pools: Sequence[Pool] = (),
+) -> tuple[Finding, ...]:
+    """Both findings, each from the clips whose view can show it.
+
+    Where clips of that view were pooled, the pool with the most usable strides is used;
+    otherwise the single clip with the most.
+    """
     findings_cfg = config["findings"]
     out = []
     for pattern in PATTERNS:
         pattern_cfg = findings_cfg[pattern]
-        suitable = [c for c in clips if c.view.label in pattern_cfg["views"]]
-        clip = suitable[0] if suitable else None
+        views = pattern_cfg["views"]
+        sources: list[ClipAnalysis | Pool] = [p for p in pools if p.view in views]
+        sources += [c for c in clips if c.view.label in views]
+        best = max(sources, key=lambda s: min(s.usable_steps().values()), default=None)
         out.append(
             assess_pattern(
                 pattern,
                 views=[c.view.label for c in clips],
-                metrics=clip.metrics if clip else {},
+                metrics=best.metrics if best else {},
                 pattern_cfg=pattern_cfg,
-                steps_per_side=clip.usable_steps() if clip else {},
+                steps_per_side=best.usable_steps() if best else {},
                 min_steps_per_side=int(findings_cfg["min_steps_per_side"]),
-                clip=clip.name if clip else None,
+                clip=best.name if best else None,
             )
         )
     return tuple(out)
 
 
-def merge_metrics(clips: Sequence[ClipAnalysis]) -> dict[str, Metric]:
-    """The assessment's metrics: each name from the first clip that measured it."""
+def merge_metrics(clips: Sequence[ClipAnalysis], pools: Sequence[Pool] = ()) -> dict[str, Metric]:
+    """The assessment's metrics: each name from the first pool, then clip, that measured it."""
     merged: dict[str, Metric] = {}
-    for clip in clips:
-        for name, metric in clip.metrics.items():
+    for source in [*pools, *clips]:
+        for name, metric in source.metrics.items():
             if name not in merged or (merged[name].value is None and metric.value is not None):
                 merged[name] = metric
     return merged
@@ -369,9 +506,11 @@ def assemble(clips: Sequence[ClipAnalysis], config: Mapping[str, Any]) -> Analys
     >>> assemble([side, rear], load_defaults()).findings             # doctest: +SKIP
     """
     clips = tuple(clips)
+    pools = pool_clips(clips, config)
     return Analysis(
         clips=clips,
-        metrics=merge_metrics(clips),
-        findings=assess(clips, config),
+        metrics=merge_metrics(clips, pools),
+        findings=assess(clips, config, pools),
         settings=dict(config),
+        pools=pools,
     )

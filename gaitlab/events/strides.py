@@ -155,3 +155,27 @@ def _foot_missing(tracks: PoseTracks, side: str) -> np.ndarray:
     """``(T,)`` True where any of the foot's landmarks is missing."""
     idx = [side_index(side, part) for part in _FOOT_PARTS]
     return np.isnan(tracks.image_xy_px[:, idx, 0]).any(axis=1)
+
+
+#: Stride-table columns holding times (seconds) and frame indices, moved by :func:`shift_strides`.
+TIME_COLUMNS: tuple[str, ...] = (
+    C.FOOT_STRIKE_S, C.TOE_OFF_S, C.START_S, C.END_S, C.OPPOSITE_FOOT_STRIKE_S,
+)  # fmt: skip
+FRAME_COLUMNS: tuple[str, ...] = (
+    C.FOOT_STRIKE_FRAME, C.TOE_OFF_FRAME, C.START_FRAME, C.END_FRAME,
+)  # fmt: skip
+
+
+def shift_strides(table: pd.DataFrame, *, time_s: float, frames: int) -> pd.DataFrame:
+    """A copy of a stride table with every time moved by ``time_s`` and frame by ``frames``.
+
+    Used to join the strides of several clips (:func:`gaitlab.signals.concat.concat_tracks`).
+    """
+    out = table.copy()
+    for col in TIME_COLUMNS:
+        if col in out:
+            out[col] = out[col] + time_s
+    for col in FRAME_COLUMNS:
+        if col in out:
+            out[col] = out[col] + frames
+    return out
