@@ -157,6 +157,12 @@ def describe(result: Any) -> str:
             f"{clip.name}: {v.label} view{facing}{setting}; usable strides: "
             f"{steps['left']} left, {steps['right']} right"
         )
+    for pool in result.pools:
+        steps = pool.usable_steps()
+        lines.append(
+            f"{pool.name}: {pool.view} views counted together; usable strides: "
+            f"{steps['left']} left, {steps['right']} right"
+        )
     for name in ("cadence_spm", "contact_time_ms"):
         m = result.metrics.get(name)
         if m is not None and m.value is not None:
