@@ -43,6 +43,7 @@ from gaitlab.signals.clean import CleanReport, clean
 from gaitlab.signals.concat import concat_tracks
 from gaitlab.signals.view import ViewEstimate, classify_view
 from gaitlab.video.info import VideoInfo
+from gaitlab.words import say
 
 ProgressFn = Callable[[str, int, int], None]
 
@@ -492,7 +493,7 @@ def analyze(
     cfg = dict(config) if config is not None else load_defaults()
     paths = [videos] if isinstance(videos, str | Path) else list(videos)
     if not paths:
-        raise GaitlabError("No video was given; name at least one clip to analyse.")
+        raise GaitlabError(say("error.video.no_video_given"))
     model_file = find_model(model if model is not None else cfg["pose"]["model"])
     clips = tuple(analyze_clip(p, model_file, cfg, progress=progress) for p in paths)
     return assemble(clips, cfg)

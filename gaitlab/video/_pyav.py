@@ -21,6 +21,7 @@ from av.video.reformatter import VideoReformatter
 from av.video.stream import VideoStream
 
 from gaitlab.errors import InputError
+from gaitlab.words import say
 
 #: A frame interval is "variable" when it differs from the median interval by more than this
 #: fraction of the median (plus one timestamp tick, for containers that round to milliseconds).
@@ -60,10 +61,7 @@ def check_slowmo_factor(slowmo_factor: float) -> float:
     except (TypeError, ValueError):
         factor = math.nan
     if not math.isfinite(factor) or factor <= 0:
-        raise InputError(
-            f"The slow-motion factor must be a positive number (8 for a 240 fps clip that plays "
-            f"at 30 fps, 1 for normal speed), not {slowmo_factor!r}; correct it and try again."
-        )
+        raise InputError(say("error.video.slowmo_factor", value=slowmo_factor))
     return factor
 
 
@@ -71,13 +69,11 @@ def check_video_path(path: str | os.PathLike[str]) -> Path:
     """Return ``path`` as a :class:`Path` if it names a non-empty file, else raise InputError."""
     p = Path(path).expanduser()
     if not p.exists():
-        raise InputError(f"The video file '{p}' does not exist; check the path and the file name.")
+        raise InputError(say("error.video.missing", path=p))
     if p.is_dir():
-        raise InputError(f"'{p}' is a folder, not a video file; give the path of one video file.")
+        raise InputError(say("error.video.folder", path=p))
     if p.stat().st_size == 0:
-        raise InputError(
-            f"The video file '{p.name}' is empty (0 bytes); copy it again from the phone or camera."
-        )
+        raise InputError(say("error.video.empty", name=p.name))
     return p
 
 
@@ -99,22 +95,13 @@ def open_video(path: Path) -> tuple[InputContainer, VideoStream]:
     try:
         container = av.open(str(path), mode="r", metadata_errors="ignore")
     except PermissionError as exc:
-        raise InputError(
-            f"The video file '{path.name}' cannot be opened (permission denied); "
-            "copy it somewhere you can read it."
-        ) from exc
+        raise InputError(say("error.video.permission", name=path.name)) from exc
     except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
-        raise InputError(
-            f"'{path.name}' could not be read as a video (it is not a video file, or it is "
-            "damaged or cut short); copy or export it again from the phone or camera."
-        ) from exc
+        raise InputError(say("error.video.unreadable", name=path.name)) from exc
     moving = [s for s in container.streams.video if not s.disposition & _ATTACHED_PIC]
     if not moving:
         container.close()
-        raise InputError(
-            f"'{path.name}' has no video stream (only audio or data); "
-            "choose a file that contains the video of the run."
-        )
+        raise InputError(say("error.video.no_video_stream", name=path.name))
     best = container.streams.best("video")
     stream = best if best in moving else moving[0]
     for other in container.streams:

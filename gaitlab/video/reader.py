@@ -58,6 +58,7 @@ from gaitlab.video._pyav import (
     upright_size,
 )
 from gaitlab.video.info import Frame, VideoInfo
+from gaitlab.words import say
 
 __all__ = ["FrameStream", "iter_frames", "probe", "sample_frames"]
 
@@ -745,10 +746,7 @@ def _sample_by_decoding(path: Path, n: int, *, slowmo_factor: float, start_s: fl
 
 def _start_error(path: Path, start_s: float) -> InputError:
     """The error for a start time past the end of the clip."""
-    return InputError(
-        f"'{path.name}' has no frame at or after {start_s:g} s; "
-        "choose a start time within the clip."
-    )
+    return InputError(say("error.video.no_frame_after", name=path.name, start_s=start_s))
 
 
 class _Sampler:
