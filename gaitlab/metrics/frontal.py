@@ -512,8 +512,12 @@ def frontal_metrics(
     make = _MetricMaker.for_strides(ok, n_found=len(strides), min_per_side=min_per_side, clip=clip)
     roll = camera_roll_deg(tracks, ok)
     stride_hz = 1.0 / float(np.median(ok[C.STRIDE_TIME_S])) if len(ok) else float("nan")
-    slow = runner_plane_px(_lowpass(tracks, DRIFT_CUTOFF_STRIDE_MULTIPLE * stride_hz), view, roll)
-    plane = runner_plane_px(_lowpass(tracks, ANGLE_CUTOFF_STRIDE_MULTIPLE * stride_hz), view, roll)
+    slow = runner_plane_px(
+        lowpass_below_nyquist(tracks, DRIFT_CUTOFF_STRIDE_MULTIPLE * stride_hz), view, roll
+    )
+    plane = runner_plane_px(
+        lowpass_below_nyquist(tracks, ANGLE_CUTOFF_STRIDE_MULTIPLE * stride_hz), view, roll
+    )
     width_px = pelvis_width_px(runner_plane_px(tracks, view, roll))
     t = tracks.time_s
     sides = ok[C.SIDE].to_numpy(dtype=object)
@@ -723,7 +727,7 @@ def _stride_frames(time_s: np.ndarray, strides: pd.DataFrame) -> list[np.ndarray
     ]
 
 
-def _lowpass(tracks: PoseTracks, cutoff_hz: float) -> PoseTracks:
+def lowpass_below_nyquist(tracks: PoseTracks, cutoff_hz: float) -> PoseTracks:
     """Zero-lag low-pass at ``cutoff_hz``; unchanged when it is unusable or near Nyquist."""
     if not np.isfinite(cutoff_hz) or cutoff_hz >= MAX_CUTOFF_NYQUIST_SHARE * tracks.fps / 2:
         return tracks

@@ -339,6 +339,13 @@ def _finite_median(x: np.ndarray) -> float:
     return float(np.median(x)) if x.size else float("nan")
 
 
+def stride_camera_roll_deg(tracks: PoseTracks, strides: pd.DataFrame) -> float | None:
+    """The camera roll (:func:`camera_roll_deg`) at the step rate of the usable strides."""
+    usable = strides[strides[C.USABLE]] if len(strides) else strides
+    step_s = float(np.median(usable[C.STRIDE_TIME_S])) / 2 if len(usable) else float("nan")
+    return camera_roll_deg(tracks, step_hz=1.0 / step_s)
+
+
 def roll_correction_deg(
     roll_deg: float | None, *, dead_zone_deg: float = ROLL_DEAD_ZONE_DEG
 ) -> float:
@@ -630,9 +637,7 @@ def sagittal_metrics(
             "Invalid value for the 'near' parameter. Allowed values are 'auto', 'left', "
             f"'right' and None, but got {near!r} instead."
         )
-    usable = strides[strides[C.USABLE]] if len(strides) else strides
-    step_s = float(np.median(usable[C.STRIDE_TIME_S])) / 2 if len(usable) else float("nan")
-    roll = camera_roll_deg(tracks, step_hz=1.0 / step_s) if correct_roll else None
+    roll = stride_camera_roll_deg(tracks, strides) if correct_roll else None
     turn = roll_correction_deg(roll, dead_zone_deg=roll_dead_zone_deg)
     table = stride_sagittal_table(tracks, strides, facing=facing, leg_px=leg_px, roll_deg=turn)
     near_leg = near_side(tracks) if near == "auto" else near

@@ -23,7 +23,6 @@ from gaitlab.metrics import frontal, sagittal
 from gaitlab.metrics.common import leg_length_px
 from gaitlab.pose.landmarks import SIDES, side_index
 from gaitlab.pose.tracks import PoseTracks
-from gaitlab.signals.filters import MAX_CUTOFF_NYQUIST_SHARE, lowpass
 
 #: Samples per stride (0, 1, ..., 100 %).
 N_POINTS: int = 101
@@ -196,12 +195,9 @@ def side_running_frame(
 
 def side_roll_turn_deg(tracks: PoseTracks, strides: pd.DataFrame) -> float:
     """The roll the side-view metrics undo (the excess over the dead zone), degrees."""
-    ok = usable_strides(strides)
-    if not len(ok):
+    if not len(usable_strides(strides)):
         return 0.0
-    step_s = float(np.median(ok[C.STRIDE_TIME_S])) / 2
-    roll = sagittal.camera_roll_deg(tracks, step_hz=1.0 / step_s)
-    return sagittal.roll_correction_deg(roll)
+    return sagittal.roll_correction_deg(sagittal.stride_camera_roll_deg(tracks, strides))
 
 
 def frontal_signals(
@@ -218,8 +214,8 @@ def frontal_signals(
     ok = usable_strides(strides)
     roll = frontal.camera_roll_deg(tracks, ok)
     stride_hz = 1.0 / float(np.median(ok[C.STRIDE_TIME_S])) if len(ok) else float("nan")
-    slow = _lowpass(tracks, frontal.DRIFT_CUTOFF_STRIDE_MULTIPLE * stride_hz)
-    smooth = _lowpass(tracks, frontal.ANGLE_CUTOFF_STRIDE_MULTIPLE * stride_hz)
+    slow = frontal.lowpass_below_nyquist(tracks, frontal.DRIFT_CUTOFF_STRIDE_MULTIPLE * stride_hz)
+    smooth = frontal.lowpass_below_nyquist(tracks, frontal.ANGLE_CUTOFF_STRIDE_MULTIPLE * stride_hz)
     slow_plane = frontal.runner_plane_px(slow, view, roll)
     plane = frontal.runner_plane_px(smooth, view, roll)
     width_px = frontal.pelvis_width_px(frontal.runner_plane_px(tracks, view, roll))
@@ -232,13 +228,6 @@ def frontal_signals(
         "trunk_side": lambda s: trunk,
         "foot_side": lambda s: (frontal.foot_lateral_px(plane, s) - hips) / leg_px,
     }
-
-
-def _lowpass(tracks: PoseTracks, cutoff_hz: float) -> PoseTracks:
-    """Zero-lag low-pass at ``cutoff_hz``; unchanged when unusable or near Nyquist."""
-    if not np.isfinite(cutoff_hz) or cutoff_hz >= MAX_CUTOFF_NYQUIST_SHARE * tracks.fps / 2:
-        return tracks
-    return lowpass(tracks, cutoff_hz=float(cutoff_hz))
 
 
 def _detrend_rows(curves: np.ndarray) -> np.ndarray:
