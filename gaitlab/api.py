@@ -37,6 +37,7 @@ from gaitlab.pose.extract import PoseResult, extract_pose
 from gaitlab.pose.landmarker import LandmarkerOptions
 from gaitlab.pose.model import ModelFile, find_model
 from gaitlab.pose.tracks import PoseTracks
+from gaitlab.quality import clip_checks
 from gaitlab.result import SCHEMA_VERSION, Check, Finding, Metric
 from gaitlab.schema import validation_errors
 from gaitlab.signals.clean import CleanReport, clean
@@ -247,7 +248,7 @@ def analyze_tracks(
 
 
 def analyze_pose(pose: PoseResult, config: Mapping[str, Any], *, path: Path) -> ClipAnalysis:
-    """Everything after the pose stage: view, cleaning, events, strides, metrics."""
+    """Everything after the pose stage: view, cleaning, events, strides, metrics, checks."""
     sig = config["signals"]
     view = classify_view(pose.tracks)
     cleaned = clean(
@@ -262,7 +263,7 @@ def analyze_pose(pose: PoseResult, config: Mapping[str, Any], *, path: Path) -> 
     contacts = detect_contacts(cleaned.tracks)
     strides = stride_table(contacts, cleaned.tracks)
     metrics = clip_metrics(cleaned.tracks, strides, view, config, clip=path.name)
-    return ClipAnalysis(
+    clip = ClipAnalysis(
         name=path.name,
         path=path,
         pose=pose,
@@ -272,6 +273,7 @@ def analyze_pose(pose: PoseResult, config: Mapping[str, Any], *, path: Path) -> 
         strides=strides,
         metrics=metrics,
     )
+    return dataclasses.replace(clip, checks=clip_checks(clip, config))
 
 
 def clip_metrics(

@@ -113,6 +113,14 @@ def analyze(
     ] = None,
     config: ConfigOpt = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar on a terminal.")] = True,
+    report: Annotated[
+        bool, typer.Option("--report/--no-report", help="Write report.html into OUT.")
+    ] = True,
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also write report.pdf.")] = False,
+    video: Annotated[
+        bool,
+        typer.Option("--video/--no-video", help="Write annotated.mp4 (skeleton drawn on)."),
+    ] = True,
     debug: DebugOpt = False,
 ) -> None:
     """Analyse a running clip (or a side and a rear clip of one session) into OUT."""
@@ -141,6 +149,11 @@ def analyze(
         written = result.save(out)
         print(describe(result))
         print(f"wrote {written['summary']}")
+        if report:
+            from gaitlab.report import write_report
+
+            pages = write_report(result, out, pdf=pdf, video=video)
+            print("wrote " + ", ".join(str(p) for p in pages.values()))
 
 
 def describe(result: Any) -> str:
@@ -157,6 +170,9 @@ def describe(result: Any) -> str:
             f"{clip.name}: {v.label} view{facing}{setting}; usable strides: "
             f"{steps['left']} left, {steps['right']} right"
         )
+        for check in clip.checks:
+            if check.status != "pass":
+                lines.append(f"  {check.status}: {check.message}")
     for pool in result.pools:
         steps = pool.usable_steps()
         lines.append(
@@ -203,6 +219,282 @@ def models_download(
 
         model = download_model(name)
         print(f"saved {model.path} (sha256 {model.sha256})")
+
+
+DataOpt = Annotated[
+    Path,
+    typer.Option("--data", help="The web app's data folder (database, uploads, reports)."),
+]
+users_app = typer.Typer(help="Therapists' accounts of the web app.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    data: DataOpt = Path("gaitlab-data"),
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Analysis worker processes.")
+    ] = 1,
+    max_upload_mb: Annotated[
+        float, typer.Option("--max-upload-mb", help="Largest clip accepted, in MB.")
+    ] = 500.0,
+    ssl_certfile: Annotated[
+        Path | None, typer.Option("--ssl-certfile", help="TLS certificate (PEM).")
+    ] = None,
+    ssl_keyfile: Annotated[
+        Path | None, typer.Option("--ssl-keyfile", help="TLS private key (PEM).")
+    ] = None,
+    config: ConfigOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Serve the therapists' web app (with its analysis workers) until stopped with Ctrl-C."""
+    with user_errors(debug):
+        from gaitlab.config import load_config
+        from gaitlab.web import server
+        from gaitlab.words import say
+
+        load_config(config)  # a bad file fails here, not in every analysis
+        warning = server.tls_warning(host, tls=ssl_certfile is not None)
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr, flush=True)
+        if not server.user_names(data):
+            print(say("web.serve.no_users", data=data), file=sys.stderr, flush=True)
+        scheme = "https" if ssl_certfile else "http"
+        url = f"{scheme}://{host if ':' not in host else f'[{host}]'}:{port}/"
+        print(say("web.serve.listening", url=url, data=data.resolve()), flush=True)
+        server.run(
+            data_dir=data, host=host, port=port, workers=workers, max_upload_mb=max_upload_mb,
+            config_path=config, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile,
+            log_level="info" if debug else "warning",
+        )  # fmt: skip
+
+
+def _read_new_password(name: str) -> str:
+    """A password from a prompt (typed twice, hidden) or the first line of standard input."""
+    from gaitlab.words import say
+
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = typer.prompt(say("web.users.password_prompt", name=name), hide_input=True)
+    if typer.prompt("Again", hide_input=True) != first:
+        raise GaitlabError(say("web.users.passwords_differ"))
+    return first
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="Account name (the therapist logs in with it).")],
+    data: DataOpt = Path("gaitlab-data"),
+    debug: DebugOpt = False,
+) -> None:
+    """Add a therapist's account; the password is prompted for, or read from standard input."""
+    with user_errors(debug):
+        from gaitlab.web import server
+        from gaitlab.words import say
+
+        server.add_user(data, name, _read_new_password(name))
+        print(say("web.users.added", name=name.strip()))
+
+
+@users_app.command("passwd")
+def users_passwd(
+    name: Annotated[str, typer.Argument(help="Account name.")],
+    data: DataOpt = Path("gaitlab-data"),
+    debug: DebugOpt = False,
+) -> None:
+    """Set a new password for an account (its logins end)."""
+    with user_errors(debug):
+        from gaitlab.web import server
+        from gaitlab.words import say
+
+        server.set_password(data, name, _read_new_password(name))
+        print(say("web.users.password_changed", name=name))
+
+
+@users_app.command("list")
+def users_list(data: DataOpt = Path("gaitlab-data"), debug: DebugOpt = False) -> None:
+    """List the accounts."""
+    with user_errors(debug):
+        from gaitlab.web import server
+
+        for user_name in server.user_names(data):
+            print(user_name)
+
+
+@app.command()
+def batch(
+    folder: Annotated[Path, typer.Argument(help="Folder of videos (searched recursively).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the results.")],
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", help="Worker processes of the local cluster (default: cores)."),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Address of an existing Dask scheduler to use."),
+    ] = None,
+    report: Annotated[
+        bool, typer.Option("--report", help="Also write each video's report (slower).")
+    ] = False,
+    trc: Annotated[
+        bool, typer.Option("--trc", help="Also write landmarks as OpenSim .trc files.")
+    ] = False,
+    model: Annotated[
+        str | None, typer.Option("--model", help="Pose model: a name or a .task file.")
+    ] = None,
+    config: ConfigOpt = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar on a terminal.")] = True,
+    debug: DebugOpt = False,
+) -> None:
+    """Analyse every video in FOLDER into OUT: summary.csv, strides.csv, one folder per video."""
+    with user_errors(debug):
+        from gaitlab.batch.runner import batch as run_batch
+        from gaitlab.config import load_config
+
+        cfg = load_config(config)
+        update, close = _batch_progress(progress)
+        try:
+            result = run_batch(
+                folder,
+                out,
+                workers=workers,
+                scheduler=scheduler,
+                config=cfg,
+                model=model,
+                report=report,
+                trc=trc,
+                progress=update,
+            )
+        finally:
+            close()
+        print(result.count_line())
+        raise typer.Exit(result.exit_code)
+
+
+def _batch_progress(enabled: bool) -> tuple[Callable[[Any], None] | None, Callable]:
+    """A tqdm bar over the videos (done / failed / remaining, time left), on a terminal only."""
+    if not enabled or not sys.stderr.isatty():
+        return None, lambda: None
+    from tqdm import tqdm
+
+    from gaitlab.words import say
+
+    bars: list[Any] = []
+
+    def update(state: Any) -> None:
+        if not bars:
+            bars.append(tqdm(total=state.total, unit="video", file=sys.stderr, leave=False))
+        bar = bars[0]
+        bar.set_postfix_str(
+            say("batch.progress", done=state.done, failed=state.failed, remaining=state.remaining),
+            refresh=False,
+        )
+        bar.update(state.done + state.failed - bar.n)
+        bar.refresh()
+
+    def close() -> None:
+        for bar in bars:
+            bar.close()
+
+    return update, close
+
+
+@app.command()
+def check(
+    video: Annotated[Path, typer.Argument(help="The video file to check.")],
+    model: Annotated[
+        str | None, typer.Option("--model", help="Pose model: a name or a .task file.")
+    ] = None,
+    slowmo: Annotated[
+        float | None,
+        typer.Option("--slowmo", help="Slow-motion factor (8 for 240 fps saved at 30 fps)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False,
+    config: ConfigOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Check in a few seconds whether VIDEO will do for an analysis, and how to film it better.
+
+    Exit code 0: usable (warnings allowed); 1: not usable (the failed checks say why); 2: not a
+    readable video.
+    """
+    with user_errors(debug):
+        import json
+
+        from gaitlab.config import load_config
+        from gaitlab.quality import preflight
+        from gaitlab.words import say
+
+        cfg = load_config(config)
+        if slowmo is not None:
+            if slowmo <= 0:
+                raise GaitlabError(f"--slowmo must be a positive number, got {slowmo}.")
+            cfg["video"]["slowmo_factor"] = slowmo
+        result = preflight(video, model=model, config=cfg)
+        if as_json:
+            print(json.dumps(result.as_dict(), indent=2))
+        else:
+            v = result.video
+            print(
+                f"{video.name}: {v.width_px}x{v.height_px}, {v.fps:.1f} fps, "
+                f"{v.duration_s:.1f} s, {v.codec}"
+            )
+            for c in result.checks:
+                print(f"{c.status.upper():4}  {say(f'check.labels.{c.name}')}: {c.message}")
+                if c.fix and c.status != "pass":
+                    print(f"      fix: {c.fix}")
+            warned = any(c.status == "warn" for c in result.checks)
+            limits = say("check.usable_limits") if warned else ""
+            verdict = "check.usable" if result.usable else "check.not_usable"
+            print(say(verdict, name=video.name, limits=limits))
+        if not result.usable:
+            raise typer.Exit(EXIT_FAIL)
+
+
+@users_app.command("token")
+def users_token(
+    name: Annotated[str, typer.Argument(help="Account name.")],
+    label: Annotated[str, typer.Option("--label", help="What the token is for.")] = "",
+    revoke: Annotated[
+        bool, typer.Option("--revoke", help="Remove all of the account's tokens instead.")
+    ] = False,
+    data: DataOpt = Path("gaitlab-data"),
+    debug: DebugOpt = False,
+) -> None:
+    """Make an API token for scripts (Authorization: Bearer TOKEN); it is shown once."""
+    with user_errors(debug):
+        from gaitlab.web import accounts
+        from gaitlab.words import say
+
+        if revoke:
+            count = accounts.revoke_tokens(data, name)
+            print(say("web.api.tokens_revoked", count=count, name=name))
+            return
+        token = accounts.issue_token(data, name, label)
+        print(say("web.api.token_made", name=name, token=token))
+
+
+@users_app.command("solo")
+def users_solo(
+    name: Annotated[str, typer.Argument(help="Your name (account and runner profile).")],
+    height_cm: Annotated[
+        float | None, typer.Option("--height-cm", help="Your height, for distances in cm.")
+    ] = None,
+    data: DataOpt = Path("gaitlab-data"),
+    debug: DebugOpt = False,
+) -> None:
+    """A runner on their own: one account with one runner profile.
+
+    The password is prompted for, or read from standard input.
+    """
+    with user_errors(debug):
+        from gaitlab.web import accounts
+        from gaitlab.words import say
+
+        accounts.add_solo(data, name, _read_new_password(name), height_cm=height_cm)
+        print(say("web.api.solo_added", name=name.strip()))
 
 
 def main() -> None:

@@ -42,3 +42,41 @@ def test_cohort_benchmarks_quick(tmp_path, script):
     record = run_benchmark(script, tmp_path / "cohort.json")
     assert record
     assert (tmp_path / "cohort.md").exists()
+
+
+def test_batch_benchmark_quick(tmp_path):
+    record = run_benchmark("bench_batch.py", tmp_path / "batch.json")
+    assert record["quick"] is True
+    assert set(record["wall_s"]) == {"one_by_one", "batch_1_worker", "batch_2_workers"}
+    assert all(v > 0 for v in record["wall_s"].values())
+    assert sorted(record["video_seconds_in_worker"]["batch_2_workers"]) == ["a.mp4", "b.mp4"]
+    assert (tmp_path / "batch.md").exists()
+
+
+def test_report_benchmark_quick(tmp_path):
+    record = run_benchmark("bench_report.py", tmp_path / "report.json")
+    assert record["quick"] is True
+    seconds = record["seconds"]
+    for step in ("curves", "plots", "key_frames", "report_html", "report_pdf"):
+        assert seconds[step] > 0, step
+    assert seconds["annotated_video"] is None  # synthetic runners have no video
+    assert (tmp_path / "report.md").exists()
+
+
+def test_web_load_benchmark_quick(tmp_path):
+    record = run_benchmark("bench_web_load.py", tmp_path / "web_load.json")
+    assert record["quick"] is True and record["clients"] == 6
+    assert record["latency"]["page"]["n"] > 0 and record["latency"]["page"]["p95_ms"] > 0
+    # correctness, not speed: every request answered, every upload kept intact
+    assert record["n_failures"] == 0, record["failures"]
+    assert record["uploads"] == 6 and record["lost_uploads"] == []
+    assert (tmp_path / "web_load.md").exists()
+
+
+def test_robustness_benchmark_quick(tmp_path):
+    record = run_benchmark("robustness.py", tmp_path / "robustness.json")
+    assert record["meta"]["quick"] is True
+    names = [row["clip"] for row in record["rows"]]
+    assert names[0] == "original" and len(names) >= 3
+    assert record["rows"][0]["outcome"] is None  # the reference
+    assert all(isinstance(row["outcome"]["passed"], bool) for row in record["rows"][1:])
