@@ -550,6 +550,13 @@ def test_malformed_upload_is_400_and_leaves_nothing(alice: tuple[Any, Therapist]
             )
             assert r.status_code == 400, (what, accept, r.text)
             assert "not a well-formed multipart form" in r.text, what
+    # the same broken body without the form's token is a CSRF refusal, as any tokenless form
+    r = a.client.post(
+        f"/sessions/{a.session_id}/clips",
+        content=f"--{b}\r\nNone--{b}--\r\n".encode(),
+        headers={"content-type": f"multipart/form-data; boundary={b}"},
+    )
+    assert r.status_code == 403
     assert files_under(layout.uploads) == before
     assert files_under(layout.work) == []
     assert row_count(layout, "clips") == 1 and row_count(layout, "analyses") == 1

@@ -149,6 +149,24 @@ async def csrf_form(request: Request, me: Me) -> Viewer:
 Poster = Annotated[Viewer, Depends(csrf_form)]
 
 
+def runner_form(
+    name: Annotated[str, Form()] = "",
+    height_cm: Annotated[str, Form()] = "",
+    notes: Annotated[str, Form()] = "",
+) -> dict[str, Any]:
+    """The runner form's fields for :func:`gaitlab.web.db.create_runner` / ``update_runner``:
+    the name (``Runner`` when blank), the height in cm (None outside 50-250 or unreadable) and
+    the notes, each cut to its longest."""
+    height = None
+    with contextlib.suppress(ValueError):
+        value = float(height_cm)
+        height = value if 50 <= value <= 250 else None
+    return {"name": name.strip()[:200] or "Runner", "height_cm": height, "notes": notes[:4000]}
+
+
+RunnerForm = Annotated[dict[str, Any], Depends(runner_form)]
+
+
 def own_runner(conn: sqlite3.Connection, me: Viewer, runner_id: str) -> db.Runner:
     """The viewer's runner (raises :class:`NotFoundError` for an unknown or another's id)."""
     runner = db.get_runner(conn, me.user.id, runner_id)
@@ -329,14 +347,7 @@ def create_app(settings: WebSettings) -> FastAPI:
         return page(request, "runners.html", me=me, runners=runners)
 
     @app.post("/runners")
-    def create_runner(
-        conn: Conn,
-        me: Poster,
-        name: Annotated[str, Form()] = "",
-        height_cm: Annotated[str, Form()] = "",
-        notes: Annotated[str, Form()] = "",
-    ) -> Response:
-        fields = _runner_fields(name, height_cm, notes)
+    def create_runner(conn: Conn, me: Poster, fields: RunnerForm) -> Response:
         with db.transaction(conn):
             runner = db.create_runner(conn, me.user.id, **fields)
         return see_other(f"/runners/{runner.id}")
@@ -349,15 +360,7 @@ def create_app(settings: WebSettings) -> FastAPI:
         return page(request, "runner.html", me=me, runner=runner, sessions=sessions, today=today)
 
     @app.post("/runners/{runner_id}")
-    def update_runner(
-        conn: Conn,
-        me: Poster,
-        runner_id: str,
-        name: Annotated[str, Form()] = "",
-        height_cm: Annotated[str, Form()] = "",
-        notes: Annotated[str, Form()] = "",
-    ) -> Response:
-        fields = _runner_fields(name, height_cm, notes)
+    def update_runner(conn: Conn, me: Poster, runner_id: str, fields: RunnerForm) -> Response:
         with db.transaction(conn):
             if not db.update_runner(conn, me.user.id, runner_id, **fields):
                 raise NotFoundError
@@ -545,14 +548,6 @@ async def _watch(pool: jobs.WorkerPool, layout: storage.Layout, every_s: float) 
                 await run_in_threadpool(pool.check, conn)
         except sqlite3.Error:  # a busy database: try again next time
             jobs.log.exception("checking the analysis workers failed")
-
-
-def _runner_fields(name: str, height_cm: str, notes: str) -> dict[str, Any]:
-    height = None
-    with contextlib.suppress(ValueError):
-        value = float(height_cm)
-        height = value if 50 <= value <= 250 else None
-    return {"name": name.strip()[:200] or "Runner", "height_cm": height, "notes": notes[:4000]}
 
 
 def _parse_date(text: str) -> str:

@@ -105,8 +105,9 @@ CREATE TABLE IF NOT EXISTS api_tokens (
 CREATE INDEX IF NOT EXISTS api_tokens_user ON api_tokens(user_id);
 """
 
-#: Columns added to a table after it was first made: (table, column, definition, version).
-_ADDED_COLUMNS = (("users", "solo", "INTEGER NOT NULL DEFAULT 0", 2),)
+#: Columns added to a table after it was first made: (table, column, definition), each with
+#: the schema version that added it.
+_ADDED_COLUMNS = (("users", "solo", "INTEGER NOT NULL DEFAULT 0"),)  # 2
 
 
 def new_id() -> str:
@@ -141,8 +142,12 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 
 def migrate(conn: sqlite3.Connection) -> None:
-    """Create the tables, or add those an older schema lacks (a no-op on an up-to-date
-    database; every statement is ``IF NOT EXISTS``, so each version's step is the same script).
+    """Create the tables of a new database, or bring an older one up to :data:`SCHEMA_VERSION`
+    in place, in one transaction (a no-op on an up-to-date database).
+
+    Every ``CREATE`` in the schema is ``IF NOT EXISTS``, so the same script adds the tables and
+    indexes an older database lacks; columns added to existing tables later are added when
+    missing. A database of a newer gaitlab raises ``RuntimeError`` and is left unchanged.
     """
     with transaction(conn):  # one at a time: a server and a command may start together
         version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -155,8 +160,8 @@ def migrate(conn: sqlite3.Connection) -> None:
         for statement in _SCHEMA.split(";"):  # no statement holds a ';' of its own
             if statement.strip():
                 conn.execute(statement)
-        for table, column, definition, added in _ADDED_COLUMNS:
-            if version < added and column not in _columns(conn, table):
+        for table, column, definition in _ADDED_COLUMNS:
+            if column not in _columns(conn, table):
                 conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
         conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
