@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from gaitlab.pose.landmarker import detect_image
+from gaitlab.errors import ModelError
+from gaitlab.pose.landmarker import PeopleLook, detect_image, sight_people
 from gaitlab.pose.landmarks import INDEX
 from gaitlab.pose.model import find_model
 from gaitlab.pose.tracks import PoseTracks
@@ -87,3 +89,46 @@ def test_odd_width_clip_is_tracked(two_people_run):
     tracks = two_people_run.tracks
     assert (tracks.width_px, tracks.height_px) == (1768, 994)
     assert tracks.has_pose[70:190].mean() > 0.9
+
+
+def _people_look_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "gaitlab-people-look" and t.is_alive()]
+
+
+def test_people_look_in_background_sees_what_sight_people_sees():
+    """The background look hands back exactly the sightings of the same look done in line.
+
+    Frames 0, 120 and 140 of the two-people clip: nobody found, the walker, the walker and the
+    man on the box. MediaPipe on the CPU is deterministic, so the numbers are equal.
+    """
+    from gaitlab.video import iter_frames
+
+    with iter_frames(DATA / "two_people_walk_and_jump.mp4", every_nth=20, max_frames=8) as it:
+        frames = [f for i, f in enumerate(it) if i in (0, 6, 7)]
+    model = find_model().path
+    inline = sight_people(frames, model)
+    with PeopleLook(model) as look:
+        for frame in frames:
+            look.add(frame)
+        background = look.result()
+    assert look.n_frames == 3
+    assert [s.time_s for s in inline] == [frames[1].time_s] + [frames[2].time_s] * 2
+    assert len(background) == len(inline)
+    for a, b in zip(inline, background, strict=True):
+        assert a.time_s == b.time_s
+        np.testing.assert_array_equal(a.box_xyxy_px, b.box_xyxy_px)
+        np.testing.assert_array_equal(a.ankle_diff_px, b.ankle_diff_px)
+    assert not _people_look_threads()
+
+
+def test_people_look_reports_a_bad_model_and_stops_when_left_early(tmp_path):
+    bad = tmp_path / "not_a_model.task"
+    bad.write_bytes(b"not a model")
+    with PeopleLook(bad) as look, pytest.raises(ModelError):
+        look.result()
+    # leaving the block early (an error while tracking) stops the thread without waiting for
+    # frames that never come
+    with pytest.raises(RuntimeError), PeopleLook(find_model().path) as look:
+        look.add(type("F", (), {"time_s": 0.0, "rgb": np.zeros((64, 64, 3), np.uint8)})())
+        raise RuntimeError("tracking failed")
+    assert not _people_look_threads()

@@ -12,6 +12,7 @@ from gaitlab.errors import InputError
 from gaitlab.pose.landmarker import (
     DEFAULT_OPTIONS,
     LandmarkerOptions,
+    PeopleLook,
     RunnerChoice,
     choose_runner,
     sight_people,
@@ -66,12 +67,18 @@ def n_runner_samples(duration_s: float, *, per_s: float, minimum: int, maximum: 
     return int(min(maximum, max(minimum, round(duration_s * per_s))))
 
 
-def _keeping(frames: Iterable[Frame], keep: set[int], kept: list[Frame]) -> Iterator[Frame]:
-    """Pass frames through, keeping those whose position is in ``keep``."""
+def _handing(
+    frames: Iterable[Frame], keep: set[int], hand: Callable[[Frame], None]
+) -> Iterator[Frame]:
+    """Pass frames through, handing those whose position is in ``keep`` to ``hand``."""
     for i, frame in enumerate(frames):
         if i in keep:
-            kept.append(frame)
+            hand(frame)
         yield frame
+
+
+def _ignore(frame: Frame) -> None:
+    """Hand frames to nobody."""
 
 
 def _look_for_runner(
@@ -154,10 +161,12 @@ def extract_pose(
         "slowmo_factor": slowmo_factor,
     }
 
-    def track(runner: RunnerChoice | None, keep: set[int], kept: list) -> PoseTracks:
+    def track(
+        runner: RunnerChoice | None, keep: set[int], hand: Callable[[Frame], None]
+    ) -> PoseTracks:
         with iter_frames(path, slowmo_factor=slowmo_factor) as frames:
             return track_pose(
-                _keeping(frames, keep, kept),
+                _handing(frames, keep, hand),
                 model.path,
                 fps=info.fps,
                 frame_size_px=frame_size,
@@ -167,15 +176,13 @@ def extract_pose(
                 meta=meta,
             )
 
-    # One pass that tracks on whole frames and keeps a few frames aside to look for people.
+    # One pass that tracks on whole frames and hands a few frames to a look for people, which
+    # runs in a background thread meanwhile (it overlaps the tracking on a free core).
     keep = set(np.linspace(0, max(total - 1, 0), n_samples).round().astype(int).tolist())
-    kept: list = []
-    tracks = track(None, keep, kept)
-    runner = choose_runner(
-        sight_people(kept, model.path, options=options),
-        n_samples=len(kept),
-        frame_size_px=frame_size,
-    )
+    with PeopleLook(model.path, options=options) as look:
+        tracks = track(None, keep, look.add)
+        sightings = look.result()
+    runner = choose_runner(sightings, n_samples=look.n_frames, frame_size_px=frame_size)
     if runner is None or runner.follows:
         # Not one runner alone in every sampled frame: look closely for the runner's path and
         # track again, following them (a second pass only such clips pay for).
@@ -187,7 +194,7 @@ def extract_pose(
         )
         if dense is not None and dense.follows:
             runner = dense
-            tracks = track(runner, set(), [])
+            tracks = track(runner, set(), _ignore)
     if not tracks.has_pose.any():
         raise InputError(
             f"No person was found in {Path(path).name}; film the runner's whole body in good "

@@ -6,6 +6,8 @@ a clip with several people still follows the runner:
 1. :func:`choose_runner` looks at a few frames spread over the clip (IMAGE mode, several poses),
    links the people it sees into tracks and picks the runner: the person seen most often, largest,
    and whose legs move like walking or running (the feet alternate front/back or up/down).
+   :class:`PeopleLook` does that look in a background thread, on frames handed over while the
+   clip is being tracked, so that it overlaps the tracking.
 2. :func:`track_pose` runs VIDEO mode with one pose on every frame. When more than one person was
    seen, each frame is cropped to a fixed-size window that follows the chosen runner, so the tracker
    cannot drift onto someone else; poses found outside the runner's window are discarded.
@@ -17,8 +19,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import numpy as np
@@ -229,6 +234,100 @@ def sight_people(
                     )
                 )
     return sightings
+
+
+class PeopleLook:
+    """:func:`sight_people` in a background thread, on frames handed over one by one.
+
+    The pose stage hands over a few frames while it tracks the whole clip, so that opening a
+    second (IMAGE-mode) landmarker and looking for everyone in those frames overlaps decoding
+    and tracking instead of following them. MediaPipe releases the GIL while it runs a model,
+    so the look uses a free core when there is one; on a busy machine it costs what the look
+    costs anyway. Use it in a ``with`` block: leaving the block early stops the look.
+
+    Parameters
+    ----------
+    model_path
+        The ``.task`` bundle.
+    max_people
+        Maximum number of poses per frame.
+    options
+        Detection, presence and tracking thresholds.
+    """
+
+    _END = object()
+
+    def __init__(
+        self,
+        model_path: str | Path,
+        *,
+        max_people: int = 3,
+        options: LandmarkerOptions = DEFAULT_OPTIONS,
+    ) -> None:
+        self.n_frames = 0
+        self._frames: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._sightings: list[PersonSighting] = []
+        self._error: Exception | None = None
+        self._thread = threading.Thread(
+            target=self._work,
+            args=(model_path, max_people, options),
+            name="gaitlab-people-look",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def _handed(self) -> Iterator[Any]:
+        """The frames handed over, until :meth:`result` or an early stop."""
+        while True:
+            frame = self._frames.get()
+            if frame is self._END or self._stop.is_set():
+                return
+            yield frame
+
+    def _work(self, model_path: str | Path, max_people: int, options: LandmarkerOptions) -> None:
+        try:
+            self._sightings = sight_people(
+                self._handed(), model_path, max_people=max_people, options=options
+            )
+        except Exception as exc:  # handed to the caller by result()
+            self._error = exc
+
+    def add(self, frame: Any) -> None:
+        """Hand over one frame (an object with ``time_s`` and ``rgb``) to look at."""
+        self.n_frames += 1
+        self._frames.put(frame)
+
+    def result(self) -> list[PersonSighting]:
+        """Wait for the look to finish and return every person seen, as :func:`sight_people`.
+
+        Raises
+        ------
+        ModelError
+            As :func:`sight_people`, when the model cannot be loaded.
+        """
+        self._frames.put(self._END)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._sightings
+
+    def close(self) -> None:
+        """Stop looking (frames not yet looked at are dropped) and wait for the thread."""
+        self._stop.set()
+        self._frames.put(self._END)
+        self._thread.join()
+
+    def __enter__(self) -> PeopleLook:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
 def link_sightings(
