@@ -17,7 +17,7 @@ try:
 except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0.0.0+unknown"
 
-__all__ = ["Analysis", "__version__", "analyze"]
+__all__ = ["Analysis", "__version__", "analyze", "batch"]
 
 
 def __getattr__(name: str):
@@ -26,4 +26,8 @@ def __getattr__(name: str):
         from gaitlab import api
 
         return getattr(api, name)
+    if name == "batch":  # the sub-package, callable: gaitlab.batch(folder, out, ...)
+        import importlib
+
+        return importlib.import_module("gaitlab.batch")
     raise AttributeError(f"module 'gaitlab' has no attribute {name!r}")
