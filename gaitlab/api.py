@@ -40,7 +40,7 @@ from gaitlab.pose.tracks import PoseTracks
 from gaitlab.quality import clip_checks
 from gaitlab.result import SCHEMA_VERSION, Check, Finding, Metric
 from gaitlab.schema import validation_errors
-from gaitlab.signals.clean import CleanReport, clean
+from gaitlab.signals.clean import CleanReport, CleanResult, clean
 from gaitlab.signals.concat import concat_tracks
 from gaitlab.signals.view import ViewEstimate, classify_view
 from gaitlab.video.info import VideoInfo
@@ -249,17 +249,8 @@ def analyze_tracks(
 
 def analyze_pose(pose: PoseResult, config: Mapping[str, Any], *, path: Path) -> ClipAnalysis:
     """Everything after the pose stage: view, cleaning, events, strides, metrics, checks."""
-    sig = config["signals"]
     view = classify_view(pose.tracks)
-    cleaned = clean(
-        pose.tracks,
-        view=view.label if view.label != "unsuitable" else None,
-        max_speed_leg_per_s=float(sig["max_speed_leg_per_s"]),
-        min_visibility=float(sig["min_visibility"]),
-        max_gap_s=float(sig["max_gap_s"]),
-        cutoff_hz=sig["cutoff_hz"],
-        filter_order=int(sig["filter_order"]),
-    )
+    cleaned = clean_tracks(pose.tracks, view, config)
     contacts = detect_contacts(cleaned.tracks)
     strides = stride_table(contacts, cleaned.tracks)
     metrics = clip_metrics(cleaned.tracks, strides, view, config, clip=path.name)
@@ -274,6 +265,20 @@ def analyze_pose(pose: PoseResult, config: Mapping[str, Any], *, path: Path) -> 
         metrics=metrics,
     )
     return dataclasses.replace(clip, checks=clip_checks(clip, config))
+
+
+def clean_tracks(tracks: PoseTracks, view: ViewEstimate, config: Mapping[str, Any]) -> CleanResult:
+    """:func:`gaitlab.signals.clean.clean` with the ``[signals]`` settings, for this view."""
+    sig = config["signals"]
+    return clean(
+        tracks,
+        view=view.label if view.label != "unsuitable" else None,
+        max_speed_leg_per_s=float(sig["max_speed_leg_per_s"]),
+        min_visibility=float(sig["min_visibility"]),
+        max_gap_s=float(sig["max_gap_s"]),
+        cutoff_hz=sig["cutoff_hz"],
+        filter_order=int(sig["filter_order"]),
+    )
 
 
 def clip_metrics(

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gaitlab.api import clean_tracks
 from gaitlab.config import load_defaults
 from gaitlab.events import columns as C
 from gaitlab.events.detect import detect_contacts
@@ -48,7 +49,6 @@ from gaitlab.metrics import frontal as F
 from gaitlab.metrics.common import leg_length_px
 from gaitlab.pose.landmarks import INDEX, N_LANDMARKS
 from gaitlab.pose.tracks import PoseTracks
-from gaitlab.signals.clean import clean
 from gaitlab.signals.view import classify_view
 
 #: Commanded drift amplitude (m, half peak-to-peak) of the rendered patterns: the "weak" renders
@@ -230,18 +230,9 @@ def measure(clip: Path, cache: Path, mode: str, *, events: str = "detected") -> 
     """Pipeline plus comparison with the truth for one clip."""
     truth = json.loads(clip.with_suffix(".truth.json").read_text())
     config = load_defaults()
-    sig = config["signals"]
     raw = cached_tracks(clip, cache, mode)
     view = classify_view(raw)
-    cleaned = clean(
-        raw,
-        view=view.label if view.label != "unsuitable" else None,
-        max_speed_leg_per_s=float(sig["max_speed_leg_per_s"]),
-        min_visibility=float(sig["min_visibility"]),
-        max_gap_s=float(sig["max_gap_s"]),
-        cutoff_hz=sig["cutoff_hz"],
-        filter_order=int(sig["filter_order"]),
-    ).tracks
+    cleaned = clean_tracks(raw, view, config).tracks
     contacts = detect_contacts(cleaned) if events == "detected" else true_contacts(truth, cleaned)
     strides = stride_table(contacts, cleaned)
     leg_px = leg_length_px(cleaned)
