@@ -21,6 +21,7 @@ from gaitlab.pose.landmarker import (
 from gaitlab.pose.model import ModelFile
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.video import Frame, VideoInfo, iter_frames, probe, sample_frames
+from gaitlab.words import say
 
 
 @dataclasses.dataclass(frozen=True)
@@ -138,13 +139,11 @@ def extract_pose(
     info = probe(path, slowmo_factor=slowmo_factor)
     if info.duration_s < min_duration_s:
         raise InputError(
-            f"'{Path(path).name}' is only {info.duration_s:.1f} s long, too short for a single "
-            f"running stride; film at least 10 s of steady running."
+            say("error.video.too_short", name=Path(path).name, duration_s=info.duration_s)
         )
     if info.truncated:
         raise InputError(
-            f"'{Path(path).name}' is cut short: only {info.duration_s:.1f} s of it can be read; "
-            "copy or export the whole clip again from the phone or camera."
+            say("error.video.truncated", name=Path(path).name, duration_s=info.duration_s)
         )
     frame_size = (info.width_px, info.height_px)
     n_samples = n_runner_samples(
@@ -196,8 +195,5 @@ def extract_pose(
             runner = dense
             tracks = track(runner, set(), _ignore)
     if not tracks.has_pose.any():
-        raise InputError(
-            f"No person was found in {Path(path).name}; film the runner's whole body in good "
-            "light, filling at least a third of the frame."
-        )
+        raise InputError(say("error.video.no_person", name=Path(path).name))
     return PoseResult(tracks=tracks, video=info, runner=runner, model=model)

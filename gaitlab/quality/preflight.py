@@ -35,6 +35,7 @@ from gaitlab.quality.settings import CheckSettings
 from gaitlab.result import Check
 from gaitlab.signals.view import ViewEstimate, classify_view
 from gaitlab.video import VideoInfo, probe, sample_frames
+from gaitlab.words import say
 
 if TYPE_CHECKING:
     from gaitlab.api import ClipAnalysis
@@ -126,10 +127,7 @@ def preflight(
     path = Path(path)
     info = probe(path, slowmo_factor=slowmo)
     if info.truncated:
-        raise InputError(
-            f"'{path.name}' is cut short: only {info.duration_s:.1f} s of it can be read; "
-            "copy or export the whole clip again from the phone or camera."
-        )
+        raise InputError(say("error.video.truncated", name=path.name, duration_s=info.duration_s))
     model_file = (
         model
         if isinstance(model, ModelFile)
