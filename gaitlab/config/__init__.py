@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from gaitlab.errors import ConfigError
+from gaitlab.words import say
 
 DEFAULTS_FILE = "defaults.toml"
 
@@ -42,17 +43,12 @@ def merge(base: Mapping[str, Any], override: Mapping[str, Any], *, where: str = 
             out[key] = merge(base[key], value, where=path)
         elif isinstance(base[key], Mapping) != isinstance(value, Mapping):
             kind = "table" if isinstance(base[key], Mapping) else "value"
-            raise ConfigError(
-                f"Setting '{path}' must be a {kind} as in the defaults; fix it in your config file."
-            )
+            raise ConfigError(say("error.config.wrong_kind", path=path, kind=kind))
         else:
             out[key] = value
     if unknown:
         allowed = ", ".join(sorted(base))
-        raise ConfigError(
-            f"Unknown setting(s) {', '.join(unknown)} in the config file; allowed at this level: "
-            f"{allowed}."
-        )
+        raise ConfigError(say("error.config.unknown", names=", ".join(unknown), allowed=allowed))
     return out
 
 
@@ -71,11 +67,9 @@ def load_config(path: str | Path | None = None) -> dict[str, Any]:
     try:
         user = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"Config file {path} does not exist; check the --config path.") from None
+        raise ConfigError(say("error.config.missing", path=path)) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"Config file {path} cannot be read ({exc}).") from None
+        raise ConfigError(say("error.config.unreadable", path=path, problem=exc)) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(
-            f"Config file {path} is not valid TOML ({exc}); fix the line named."
-        ) from None
+        raise ConfigError(say("error.config.not_toml", path=path, problem=exc)) from None
     return merge(config, user)
