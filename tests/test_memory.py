@@ -33,8 +33,24 @@ def test_peak_rss_of_a_4x_longer_clip_is_within_10_percent(tmp_path):
     long_clip = tmp_path / "male_side_x4.mp4"
     run_ffmpeg("-stream_loop", "3", "-i", MALE_SIDE, "-c", "copy", long_clip)
     gaitlab = Path(sys.executable).parent / "gaitlab"
-    once = peak_rss_kib(gaitlab, "analyze", MALE_SIDE, "--out", tmp_path / "once", "--no-progress")
-    four = peak_rss_kib(gaitlab, "analyze", long_clip, "--out", tmp_path / "four", "--no-progress")
-    summary = (tmp_path / "four" / "summary.json").read_text()
+    # The whole job (pose, checks, report, annotated video) peaks at about 550-620 MB, and its
+    # peak moves by up to ~70 MB from run to run with thread timing (the annotated video's
+    # decoder and encoder start while the analysis's memory is being released). Each length is
+    # run twice, interleaved, and the lower peak kept: frames held in memory would add ~2.7 MB
+    # per frame of the 1080 extra frames, every time.
+    once, four = [], []
+    for k in range(2):
+        once.append(
+            peak_rss_kib(
+                gaitlab, "analyze", MALE_SIDE, "--out", tmp_path / f"once{k}", "--no-progress"
+            )
+        )
+        four.append(
+            peak_rss_kib(
+                gaitlab, "analyze", long_clip, "--out", tmp_path / f"four{k}", "--no-progress"
+            )
+        )
+    once, four = min(once), min(four)
+    summary = (tmp_path / "four0" / "summary.json").read_text()
     assert '"frames": 1440' in summary  # the long clip really was 4x as long
     assert four <= 1.10 * once, f"peak RSS {four} KiB for 4x clip vs {once} KiB for 1x"
