@@ -522,6 +522,9 @@ def labels_sheet(
     mode: Annotated[
         str, typer.Option("--mode", help="feet (crop around both feet) or body (whole runner).")
     ] = "feet",
+    foot: Annotated[
+        str, typer.Option("--foot", help="Feet mode: both, or left/right (as the model names it).")
+    ] = "both",
     zoom: Annotated[float, typer.Option("--zoom", min=0.2, max=12, help="Enlargement.")] = 3.0,
     tiles: Annotated[int, typer.Option("--tiles", min=1, max=60, help="Frames per sheet.")] = 12,
     step: Annotated[int, typer.Option("--step", min=1, help="Show every n-th frame.")] = 1,
@@ -564,6 +567,7 @@ def labels_sheet(
             frames=frames,
             around=around,
             mode=mode,
+            foot=foot,
             zoom=zoom,
             tiles=tiles,
             step=step,

@@ -9,6 +9,7 @@ from gaitlab.errors import InputError
 from gaitlab.labels.events import KINDS, load_events, pass_agreement
 from gaitlab.labels.sheet import (
     SheetOptions,
+    index_name,
     load_tracks_for,
     parse_box,
     parse_frames,
@@ -30,6 +31,7 @@ def sheet_command(
     around: Path | None,
     mode: str,
     zoom: float,
+    foot: str = "both",
     tiles: int,
     step: int,
     overlap: int,
@@ -48,6 +50,7 @@ def sheet_command(
     """
     if mode not in MODES:
         raise InputError(say("labels.error.mode", mode=mode))
+    _choice("--foot", foot, ("both", "left", "right"))
     info = probe(video)
     keys = [parse_box(b) for b in boxes]
     rng = parse_frames(frames, info.n_frames) if frames is not None else None
@@ -66,6 +69,7 @@ def sheet_command(
         yield say("labels.report.tracks_from", source=source)
     options = SheetOptions(
         mode=mode,
+        foot=foot,
         tiles=tiles,
         zoom=zoom,
         step=step,
@@ -76,8 +80,8 @@ def sheet_command(
     written = write_sheets(
         video, out, tracks=landmarks, frames=rng, centres=centres, options=options, user_boxes=keys
     )
-    index = Path(out) / f"{Path(video).stem}_{mode}_sheets.json"
-    yield say("labels.report.sheets_written", count=len(written), out=str(out), index=index.name)
+    index = index_name(video, options)
+    yield say("labels.report.sheets_written", count=len(written), out=str(out), index=index)
 
 
 def run_pose(video: Path, model: str | None) -> PoseTracks:

@@ -52,6 +52,7 @@ REF_CONTEXT_FRAMES = 15
 FEET_PAD_LEG: tuple[float, float, float] = (0.12, 0.15, 0.12)
 #: Smallest feet crop (leg lengths wide, high).
 FEET_MIN_LEG: tuple[float, float] = (0.6, 0.4)
+FOOT_MIN_LEG: tuple[float, float] = (0.4, 0.3)
 #: Padding of the whole-body crop (share of the body's height).
 BODY_PAD = 0.08
 #: A sheet follows the feet sideways when their sideways sweep over the sheet is more than this
@@ -104,6 +105,9 @@ class SheetOptions:
     ----------
     mode
         ``"feet"`` (crop around both feet) or ``"body"`` (the whole runner).
+    foot
+        Feet mode: ``"both"``, or ``"left"``/``"right"`` for a tighter crop around the foot the
+        pose model calls so (it can swap them: check the picture).
     tiles
         Frames per sheet.
     zoom
@@ -121,6 +125,7 @@ class SheetOptions:
     """
 
     mode: Mode = "feet"
+    foot: str = "both"
     tiles: int = 12
     zoom: float = 3.0
     step: int = 1
@@ -303,8 +308,9 @@ def _points(tracks: PoseTracks, names: Sequence[str], frames: Sequence[int]) -> 
     return out
 
 
-def _foot_names() -> list[str]:
-    return [f"{side}_{part}" for side in ("left", "right") for part in FOOT_PARTS]
+def _foot_names(foot: str = "both") -> list[str]:
+    sides = ("left", "right") if foot == "both" else (foot,)
+    return [f"{side}_{part}" for side in sides for part in FOOT_PARTS]
 
 
 def _fill_nan(values: np.ndarray) -> np.ndarray:
@@ -339,6 +345,7 @@ def plan_sheet(
     tracks: PoseTracks | None,
     leg_px: float,
     user_boxes: Sequence[KeyBox] = (),
+    foot: str = "both",
 ) -> SheetPlan:
     """Crops of one sheet's frames: around the feet (or body) from the tracks, from the user's
     boxes where the tracks have too little, else the whole frame.
@@ -350,7 +357,7 @@ def plan_sheet(
     """
     width, height = frame_size_px
     frames = tuple(int(f) for f in frames)
-    names = _foot_names() if mode == "feet" else list(LANDMARK_NAMES)
+    names = _foot_names(foot) if mode == "feet" else list(LANDMARK_NAMES)
     pts = (
         _points(tracks, names, frames)
         if tracks is not None and np.isfinite(leg_px)
@@ -373,11 +380,12 @@ def plan_sheet(
     if mode == "feet":
         top, bottom, side = (leg_px * p for p in FEET_PAD_LEG)
         spread = float(np.nanmax(np.abs(x - centre_x[:, None])))
-        half_w = max(spread + side, 0.5 * FEET_MIN_LEG[0] * leg_px)
+        min_w, min_h = FEET_MIN_LEG if foot == "both" else FOOT_MIN_LEG
+        half_w = max(spread + side, 0.5 * min_w * leg_px)
         y0, y1 = float(np.nanmin(y)) - top, float(np.nanmax(y)) + bottom
-        if y1 - y0 < FEET_MIN_LEG[1] * leg_px:
+        if y1 - y0 < min_h * leg_px:
             mid = 0.5 * (y0 + y1)
-            y0, y1 = mid - 0.5 * FEET_MIN_LEG[1] * leg_px, mid + 0.5 * FEET_MIN_LEG[1] * leg_px
+            y0, y1 = mid - 0.5 * min_h * leg_px, mid + 0.5 * min_h * leg_px
     else:
         body_h = float(np.nanmax(y) - np.nanmin(y))
         pad = BODY_PAD * body_h
@@ -700,7 +708,7 @@ def write_sheets(
     plans = []
     for g in groups:
         kind = "around" if centres is not None else "frames"
-        name = f"{path.stem}_{opts.mode}_{kind}_f{g[0]:05d}-{g[-1]:05d}.png"
+        name = f"{path.stem}_{_what(opts)}_{kind}_f{g[0]:05d}-{g[-1]:05d}.png"
         plans.append(
             plan_sheet(
                 name,
@@ -710,6 +718,7 @@ def write_sheets(
                 tracks=tracks,
                 leg_px=leg_px,
                 user_boxes=user_boxes,
+                foot=opts.foot,
             )
         )
     needed: dict[int, list[int]] = {}
@@ -754,8 +763,17 @@ def write_sheets(
         "mode": opts.mode,
         "sheets": [s.as_dict() for s in written],
     }
-    write_json_atomic(out / f"{path.stem}_{opts.mode}_sheets.json", index)
+    write_json_atomic(out / index_name(path, opts), index)
     return written
+
+
+def _what(opts: SheetOptions) -> str:
+    return opts.mode if opts.foot == "both" or opts.mode == "body" else opts.foot
+
+
+def index_name(video: str | Path, options: SheetOptions) -> str:
+    """File name of the index :func:`write_sheets` writes beside the sheets."""
+    return f"{Path(video).stem}_{_what(options)}_sheets.json"
 
 
 def _cut(rgb: np.ndarray, box: Box) -> np.ndarray:
