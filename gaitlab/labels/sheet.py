@@ -364,7 +364,7 @@ def plan_sheet(
         else np.full((len(frames), len(names), 2), np.nan)
     )
     posed = np.isfinite(pts[:, :, 0]).any(axis=1)
-    if posed.sum() < max(2, len(frames) // 3):
+    if posed.sum() < max(1, len(frames) // 3):
         user = [user_box_at(user_boxes, f) for f in frames]
         if all(b is not None for b in user):
             boxes = tuple(b.clipped(width, height) for b in user if b is not None)
