@@ -552,6 +552,10 @@ def labels_sheet(
     marks: Annotated[
         bool, typer.Option("--marks/--no-marks", help="Draw the model's heel/toe dots.")
     ] = True,
+    distinct: Annotated[
+        bool,
+        typer.Option("--distinct", help="Leave out frames that repeat the picture before them."),
+    ] = False,
     model: Annotated[
         str | None, typer.Option("--model", help="Pose model: a name or a .task file.")
     ] = None,
@@ -578,6 +582,7 @@ def labels_sheet(
             boxes=box or [],
             marks=marks,
             model=model,
+            distinct=distinct,
         ):
             print(line, flush=True)
 

@@ -41,6 +41,7 @@ def sheet_command(
     boxes: Sequence[str],
     marks: bool,
     model: str | None,
+    distinct: bool = False,
 ) -> Iterator[str]:
     """Write contact sheets; yield the lines to print.
 
@@ -76,6 +77,7 @@ def sheet_command(
         overlap=overlap,
         max_width_px=width,
         marks=marks,
+        distinct=distinct,
     )
     written = write_sheets(
         video, out, tracks=landmarks, frames=rng, centres=centres, options=options, user_boxes=keys

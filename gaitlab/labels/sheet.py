@@ -122,6 +122,9 @@ class SheetOptions:
         Largest sheet.
     marks
         Draw the pose model's heel and toe dots.
+    distinct
+        Show only the first frame of each picture (leave out frames that repeat the picture
+        before them; ``step`` is then ignored).
     """
 
     mode: Mode = "feet"
@@ -133,6 +136,7 @@ class SheetOptions:
     max_width_px: int = 1200
     max_height_px: int = 1500
     marks: bool = True
+    distinct: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -695,11 +699,25 @@ def write_sheets(
     out = Path(out_dir)
     info = probe(path)
     n = info.n_frames
-    if centres is not None:
+    starts: np.ndarray | None = None
+    if opts.distinct:  # the pictures first: frames that repeat one are left out of the sheets
+        starts = picture_starts(repeated_pictures(picture_changes(path)))
+        shown = np.flatnonzero(starts == np.arange(starts.shape[0]))
+        if centres is not None:
+            groups = [_around_in(shown, c, opts.tiles) for c in sorted(set(centres)) if 0 <= c < n]
+        else:
+            start, stop = frames if frames is not None else (0, n)
+            inside = [int(f) for f in shown if start <= f < stop]
+            groups = [
+                tuple(inside[i] for i in g)
+                for g in plan_frames(0, len(inside), tiles=opts.tiles, overlap=opts.overlap)
+            ]
+    elif centres is not None:
         groups = plan_around(centres, n, tiles=opts.tiles, step=opts.step)
     else:
         start, stop = frames if frames is not None else (0, n)
         groups = plan_frames(start, stop, tiles=opts.tiles, step=opts.step, overlap=opts.overlap)
+    groups = [g for g in groups if g]
     if not groups:
         raise InputError(say("labels.error.frames_range", text=f"{frames}", n_frames=n))
     from gaitlab.metrics.common import leg_length_px
@@ -726,8 +744,9 @@ def write_sheets(
         for f in plan.frames:
             needed.setdefault(f, []).append(k)
     last_needed = max(needed)
-    changes = picture_changes(path, stop=min(n, last_needed + REPEAT_WINDOW + 1))
-    starts = picture_starts(repeated_pictures(changes))
+    if starts is None:
+        changes = picture_changes(path, stop=min(n, last_needed + REPEAT_WINDOW + 1))
+        starts = picture_starts(repeated_pictures(changes))
     pending: dict[int, dict[int, tuple[np.ndarray, float]]] = {k: {} for k in range(len(plans))}
     written: list[SheetInfo] = []
     with iter_frames(path) as stream:
@@ -765,6 +784,13 @@ def write_sheets(
     }
     write_json_atomic(out / index_name(path, opts), index)
     return written
+
+
+def _around_in(shown: np.ndarray, centre: int, tiles: int) -> tuple[int, ...]:
+    """``tiles`` of the ``shown`` frames with the one at or before ``centre`` in the middle."""
+    k = int(np.searchsorted(shown, centre, side="right")) - 1
+    first = min(max(k - tiles // 2, 0), max(0, shown.shape[0] - tiles))
+    return tuple(int(f) for f in shown[first : first + tiles])
 
 
 def _what(opts: SheetOptions) -> str:
