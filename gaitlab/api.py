@@ -12,7 +12,6 @@ The command line, the batch runner and the web app are thin layers over :func:`a
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -21,154 +20,48 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gaitlab import __version__
 from gaitlab.config import load_defaults
 from gaitlab.errors import GaitlabError
 from gaitlab.events import columns as C
 from gaitlab.events.detect import detect_contacts
 from gaitlab.events.strides import shift_strides, stride_table
 from gaitlab.findings.framework import PATTERNS, assess_pattern
-from gaitlab.io import atomic_path, write_json_atomic
-from gaitlab.metrics.common import leg_length_px
 from gaitlab.metrics.frontal import frontal_metrics
 from gaitlab.metrics.sagittal import sagittal_metrics
 from gaitlab.metrics.timing import timing_metrics
+from gaitlab.pose.body import leg_length_px
 from gaitlab.pose.extract import PoseResult, extract_pose
 from gaitlab.pose.landmarker import LandmarkerOptions
 from gaitlab.pose.model import ModelFile, find_model
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.quality import clip_checks
-from gaitlab.result import SCHEMA_VERSION, Check, Finding, Metric
-from gaitlab.schema import validation_errors
-from gaitlab.signals.clean import CleanReport, CleanResult, clean
+from gaitlab.result import Finding, Metric
+from gaitlab.result.analysis import Analysis, ClipAnalysis, Pool
+from gaitlab.signals.clean import CleanResult, clean
 from gaitlab.signals.concat import concat_tracks
 from gaitlab.signals.view import ViewEstimate, classify_view
 from gaitlab.video.info import VideoInfo
 from gaitlab.words import say
 
+__all__ = [
+    "Analysis",
+    "ClipAnalysis",
+    "Pool",
+    "ProgressFn",
+    "analyze",
+    "analyze_clip",
+    "analyze_pose",
+    "analyze_tracks",
+    "assemble",
+    "assess",
+    "clean_tracks",
+    "clip_metrics",
+    "landmarker_options",
+    "merge_metrics",
+    "pool_clips",
+]
+
 ProgressFn = Callable[[str, int, int], None]
-
-
-@dataclasses.dataclass(frozen=True)
-class ClipAnalysis:
-    """Everything gaitlab found in one clip.
-
-    Attributes
-    ----------
-    name, path
-        The clip's file name and path.
-    pose
-        The pose stage's result (raw tracks, video facts, model).
-    view
-        The camera view, running direction and setting.
-    tracks
-        The cleaned tracks every metric is computed from.
-    cleaning
-        What cleaning found and did.
-    strides
-        The stride table (columns in :mod:`gaitlab.events.columns`).
-    metrics
-        The clip's metrics by name.
-    checks
-        The clip's capture checks (view, whole body, frame rate, ...), see
-        :mod:`gaitlab.quality`.
-    """
-
-    name: str
-    path: Path
-    pose: PoseResult
-    view: ViewEstimate
-    tracks: PoseTracks
-    cleaning: CleanReport
-    strides: pd.DataFrame
-    metrics: Mapping[str, Metric]
-    checks: tuple[Check, ...] = ()
-
-    def usable_steps(self) -> dict[str, int]:
-        """Usable strides per side (each stride starts with one step of that foot)."""
-        ok = self.strides[self.strides[C.USABLE]] if len(self.strides) else self.strides
-        return {side: int((ok[C.SIDE] == side).sum()) for side in ("left", "right")}
-
-    def as_dict(self) -> dict[str, Any]:
-        view = self.view.as_dict()
-        return {
-            "name": self.name,
-            "path": str(self.path),
-            "video": self.pose.video.as_dict(),
-            "pose": self.pose.as_dict(),
-            "view": view,
-            "signals": self.cleaning.as_dict(),
-            "strides": {
-                "n_strides": len(self.strides),
-                "usable_per_side": self.usable_steps(),
-            },
-            "checks": [c.as_dict() for c in self.checks],
-        }
-
-
-@dataclasses.dataclass(frozen=True)
-class Analysis:
-    """The result of one assessment (one or more clips of one session)."""
-
-    clips: tuple[ClipAnalysis, ...]
-    metrics: Mapping[str, Metric]
-    findings: tuple[Finding, ...]
-    settings: Mapping[str, Any]
-    pools: tuple[Pool, ...] = ()
-
-    def to_summary(self) -> dict[str, Any]:
-        """The ``summary.json`` content (validated against the shipped schema)."""
-        clips = [c.as_dict() for c in self.clips]
-        first = clips[0]
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "gaitlab_version": __version__,
-            "created_utc": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "video": first["video"],
-            "pose": first["pose"],
-            "view": {k: first["view"][k] for k in ("label", "facing", "confidence", "setting")},
-            "clips": clips,
-            "pools": [p.as_dict() for p in self.pools],
-            "metrics": {name: m.as_dict() for name, m in self.metrics.items()},
-            "findings": [f.as_dict() for f in self.findings],
-            "settings": dict(self.settings),
-        }
-
-    def strides_table(self) -> pd.DataFrame:
-        """Every stride of every clip, with a ``clip`` column first."""
-        tables = [c.strides.assign(clip=c.name) for c in self.clips]
-        table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
-        return table[["clip", *C.STRIDE_COLUMNS]] if len(table) else table
-
-    def save(self, out_dir: str | Path) -> dict[str, Path]:
-        """Write ``summary.json``, ``strides.csv`` and each clip's landmarks into ``out_dir``.
-
-        Every file is written atomically; ``summary.json`` is written last, so a folder with a
-        ``summary.json`` is complete.
-
-        Returns
-        -------
-        dict
-            What was written, by kind.
-        """
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        written: dict[str, Path] = {}
-        for clip in self.clips:
-            stem = Path(clip.name).stem
-            written[f"landmarks:{clip.name}"] = clip.pose.tracks.save_csv(
-                out / f"{stem}.landmarks.csv"
-            )
-            clip.pose.tracks.save_npz(out / f"{stem}.landmarks.npz")
-        with atomic_path(out / "strides.csv") as tmp:
-            self.strides_table().to_csv(tmp, index=False, float_format="%.4f")
-        written["strides"] = out / "strides.csv"
-        summary = self.to_summary()
-        problems = validation_errors(summary)
-        if problems:  # a bug, not a user error: never write a summary that breaks the schema
-            raise RuntimeError("summary.json would break its schema: " + "; ".join(problems))
-        written["summary"] = write_json_atomic(out / "summary.json", summary)
-        return written
 
 
 def landmarker_options(config: Mapping[str, Any]) -> LandmarkerOptions:
@@ -317,44 +210,6 @@ def clip_metrics(
             min_per_side=min_steps,
         )
     return metrics
-
-
-@dataclasses.dataclass(frozen=True)
-class Pool:
-    """Clips of one view whose strides count together.
-
-    Attributes
-    ----------
-    view
-        The shared view (``side``, ``rear`` or ``front``).
-    clips
-        Names of the clips, in order.
-    name
-        The name every pooled number carries (the clip names joined by ``" + "``).
-    strides
-        The joined stride table (times on the joined time line).
-    metrics
-        Metrics over the strides of all the clips.
-    """
-
-    view: str
-    clips: tuple[str, ...]
-    name: str
-    strides: pd.DataFrame
-    metrics: Mapping[str, Metric]
-
-    def usable_steps(self) -> dict[str, int]:
-        """Usable strides per side, over all the clips."""
-        ok = self.strides[self.strides[C.USABLE]] if len(self.strides) else self.strides
-        return {side: int((ok[C.SIDE] == side).sum()) for side in ("left", "right")}
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "view": self.view,
-            "clips": list(self.clips),
-            "name": self.name,
-            "strides": {"n_strides": len(self.strides), "usable_per_side": self.usable_steps()},
-        }
 
 
 def pool_clips(clips: Sequence[ClipAnalysis], config: Mapping[str, Any]) -> tuple[Pool, ...]:

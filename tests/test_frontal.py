@@ -18,7 +18,7 @@ from gaitlab.events.detect import detect_contacts
 from gaitlab.events.strides import stride_table
 from gaitlab.findings.framework import assess_pattern
 from gaitlab.metrics import frontal as F
-from gaitlab.metrics.common import leg_length_px
+from gaitlab.pose.body import leg_length_px
 from gaitlab.pose.landmarks import INDEX
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.signals.clean import clean

@@ -24,8 +24,8 @@ from gaitlab.events import columns as C
 from gaitlab.events.detect import detect_contacts
 from gaitlab.events.strides import stride_table
 from gaitlab.findings.framework import assess_pattern, signs_from_config
-from gaitlab.metrics.common import leg_length_px
 from gaitlab.metrics.sagittal import sagittal_metrics
+from gaitlab.pose.body import leg_length_px
 from gaitlab.result import Metric
 from gaitlab.signals.clean import clean
 from gaitlab.signals.view import classify_view

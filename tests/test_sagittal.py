@@ -21,7 +21,6 @@ import pytest
 from gaitlab.events import columns as C
 from gaitlab.events.detect import detect_contacts
 from gaitlab.events.strides import stride_table
-from gaitlab.metrics.common import leg_length_px
 from gaitlab.metrics.sagittal import (
     camera_roll_deg,
     foot_strike_pattern,
@@ -31,6 +30,7 @@ from gaitlab.metrics.sagittal import (
     sagittal_metrics,
     segment_angle_deg,
 )
+from gaitlab.pose.body import leg_length_px
 from gaitlab.pose.landmarks import INDEX, MIRROR_INDEX
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.signals.clean import clean

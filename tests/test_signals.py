@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gaitlab.metrics.common import leg_length_px
+from gaitlab.pose.body import leg_length_px
 from gaitlab.pose.landmarks import INDEX, MIRROR_INDEX, N_LANDMARKS
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.signals.clean import clean

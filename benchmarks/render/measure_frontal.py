@@ -46,7 +46,7 @@ from gaitlab.events.detect import detect_contacts
 from gaitlab.events.strides import stride_table
 from gaitlab.findings.framework import assess_pattern
 from gaitlab.metrics import frontal as F
-from gaitlab.metrics.common import leg_length_px
+from gaitlab.pose.body import leg_length_px
 from gaitlab.pose.landmarks import INDEX, N_LANDMARKS
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.signals.view import classify_view

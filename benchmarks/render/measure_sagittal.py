@@ -40,8 +40,8 @@ from gaitlab.events import columns as C
 from gaitlab.events.detect import detect_contacts
 from gaitlab.events.strides import stride_table
 from gaitlab.metrics import sagittal
-from gaitlab.metrics.common import leg_length_px
 from gaitlab.metrics.sagittal import near_side, sagittal_metrics
+from gaitlab.pose.body import leg_length_px
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.signals.clean import clean
 

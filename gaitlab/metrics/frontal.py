@@ -72,9 +72,9 @@ from gaitlab.metrics.common import (
     MIN_STEPS_PER_SIDE,
     SideSummary,
     asymmetry_pct,
-    px_per_m_from_height,
     summarise_sides,
 )
+from gaitlab.pose.body import px_per_m_from_height
 from gaitlab.pose.landmarks import INDEX, SIDES, side_index
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.result import Metric
@@ -480,7 +480,7 @@ def frontal_metrics(
     view
         ``"rear"`` (the runner's left on image-left) or ``"front"`` (on image-right).
     leg_px
-        Leg length in pixels (:func:`gaitlab.metrics.common.leg_length_px`).
+        Leg length in pixels (:func:`gaitlab.pose.body.leg_length_px`).
     height_m
         The runner's standing height, for ``lateral_drift_cm`` (None: not reported).
     clip

@@ -8,7 +8,7 @@ beyond 2 deg, :func:`roll_correction_deg`) is turned back by the excess before a
 measured.
 
 Definitions (per usable stride of one side; ``L`` = leg length in pixels, hip joint centre to
-ankle joint centre, :func:`gaitlab.metrics.common.leg_length_px`; "hips" = the midpoint of the
+ankle joint centre, :func:`gaitlab.pose.body.leg_length_px`; "hips" = the midpoint of the
 two hip landmarks; event times are sub-frame and positions are interpolated linearly between
 frames):
 
@@ -69,12 +69,12 @@ from scipy.signal import butter, sosfiltfilt
 
 from gaitlab.events import columns as C
 from gaitlab.metrics.common import (
-    HEIGHT_PER_LEG_LENGTH,
     MIN_STEPS_PER_SIDE,
     SideSummary,
     asymmetry_pct,
     summarise_sides,
 )
+from gaitlab.pose.body import HEIGHT_PER_LEG_LENGTH
 from gaitlab.pose.landmarks import INDEX, SIDES, side_index
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.result import Metric
@@ -598,7 +598,7 @@ def sagittal_metrics(
     facing
         Direction of running in the image (:attr:`gaitlab.signals.view.ViewEstimate.facing`).
     leg_px
-        Leg length in pixels (:func:`gaitlab.metrics.common.leg_length_px`).
+        Leg length in pixels (:func:`gaitlab.pose.body.leg_length_px`).
     height_m
         The runner's standing height, for ``step_length_m`` (None: unknown).
     belt_speed_m_s

@@ -34,12 +34,11 @@ from scipy.stats import theilslopes
 
 from gaitlab.events import columns as C
 from gaitlab.metrics.common import (
-    HEIGHT_PER_LEG_LENGTH,
     MIN_STEPS_PER_SIDE,
     SideSummary,
-    leg_length_px,
     summarise_sides,
 )
+from gaitlab.pose.body import HEIGHT_PER_LEG_LENGTH, leg_length_px
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.result import Metric
 from gaitlab.signals.runs import true_runs

@@ -8,7 +8,7 @@
   the strides to expect), the tilt of rear/front views (hip and shoulder lines) and camera
   shake.
 * :func:`clip_checks`: the same checks from a finished analysis
-  (:class:`gaitlab.api.ClipAnalysis`), so the report and ``summary.json`` carry them.
+  (:class:`gaitlab.result.analysis.ClipAnalysis`), so the report and ``summary.json`` carry them.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from gaitlab.video import VideoInfo, probe, sample_frames
 from gaitlab.words import say
 
 if TYPE_CHECKING:
-    from gaitlab.api import ClipAnalysis
+    from gaitlab.result.analysis import ClipAnalysis
 
 #: Step rate assumed when it cannot be measured (fast running: a "too few strides" verdict is
 #: then safe).
@@ -318,7 +318,7 @@ def clip_checks(clip: ClipAnalysis, config: Mapping[str, Any]) -> tuple[Check, .
     Parameters
     ----------
     clip
-        A clip analysis (:class:`gaitlab.api.ClipAnalysis`).
+        A clip analysis (:class:`gaitlab.result.analysis.ClipAnalysis`).
     config
         The configuration the clip was analysed with.
     """

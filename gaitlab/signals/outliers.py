@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 from scipy.ndimage import median_filter
 
-from gaitlab.metrics.common import leg_length_px
+from gaitlab.pose.body import leg_length_px
 from gaitlab.pose.tracks import PoseTracks
 
 
