@@ -13,9 +13,6 @@ import numpy as np
 
 from gaitlab.pose.landmarks import SIDES
 
-#: Smallest number of steps per side for a timing metric (fewer -> value None with a reason).
-MIN_STEPS_PER_SIDE: int = 4
-
 
 def asymmetry_pct(left: float | None, right: float | None) -> float | None:
     """``(left - right) / mean(left, right) * 100``; None if a side is missing or the mean is 0."""
@@ -61,7 +58,7 @@ def summarise_sides(
     values: Sequence[float] | np.ndarray,
     sides: Sequence[str] | np.ndarray,
     *,
-    min_per_side: int = MIN_STEPS_PER_SIDE,
+    min_per_side: int,
 ) -> SideSummary:
     """Pool per-step (or per-stride) values into a headline mean, per-side means and asymmetry.
 

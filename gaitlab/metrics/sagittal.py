@@ -69,7 +69,6 @@ from scipy.signal import butter, sosfiltfilt
 
 from gaitlab.events import columns as C
 from gaitlab.metrics.common import (
-    MIN_STEPS_PER_SIDE,
     SideSummary,
     asymmetry_pct,
     summarise_sides,
@@ -585,7 +584,7 @@ def sagittal_metrics(
     near: Side | Literal["auto"] | None = "auto",
     correct_roll: bool = True,
     roll_dead_zone_deg: float = ROLL_DEAD_ZONE_DEG,
-    min_per_side: int = MIN_STEPS_PER_SIDE,
+    min_per_side: int,
 ) -> dict[str, Metric]:
     """Every side-view metric of a clip.
 
@@ -614,7 +613,8 @@ def sagittal_metrics(
     roll_dead_zone_deg
         Rolls found up to this size are left alone, larger ones are undone by the excess.
     min_per_side
-        Fewest usable strides per side (per leg used) for a value.
+        Fewest usable strides per side (per leg used) for a value (the analysis passes
+        ``[findings] min_steps_per_side``).
 
     Returns
     -------

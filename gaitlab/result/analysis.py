@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from gaitlab import __version__
+from gaitlab.config import Settings
 from gaitlab.events import columns as C
 from gaitlab.io import atomic_path, write_json_atomic
 from gaitlab.pose.extract import PoseResult
@@ -133,7 +134,7 @@ class Analysis:
     clips: tuple[ClipAnalysis, ...]
     metrics: Mapping[str, Metric]
     findings: tuple[Finding, ...]
-    settings: Mapping[str, Any]
+    settings: Settings
     pools: tuple[Pool, ...] = ()
 
     def to_summary(self) -> dict[str, Any]:
@@ -151,7 +152,7 @@ class Analysis:
             "pools": [p.as_dict() for p in self.pools],
             "metrics": {name: m.as_dict() for name, m in self.metrics.items()},
             "findings": [f.as_dict() for f in self.findings],
-            "settings": dict(self.settings),
+            "settings": self.settings.to_dict(),
         }
 
     def strides_table(self) -> pd.DataFrame:
