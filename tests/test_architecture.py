@@ -38,11 +38,11 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("findings",),
     ("result.analysis",),
     ("report",),
-    ("quality", "export", "synthetic"),
+    ("quality", "export", "synthetic", "labels"),
     ("api",),
     ("batch",),
     ("web",),
-    ("cli",),
+    ("cli", "labels.cli"),
     ("__main__",),
 )
 
