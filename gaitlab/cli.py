@@ -132,15 +132,15 @@ def analyze(
         if slowmo is not None:
             if slowmo <= 0:
                 raise GaitlabError(f"--slowmo must be a positive number, got {slowmo}.")
-            cfg["video"]["slowmo_factor"] = slowmo
+            cfg = cfg.with_overrides({"video": {"slowmo_factor": slowmo}}, where="--slowmo")
         if height_cm is not None:
             if not 50 <= height_cm <= 250:
                 raise GaitlabError(f"--height-cm must be a height in cm (50-250), got {height_cm}.")
-            cfg["runner"]["height_m"] = height_cm / 100
+            cfg = cfg.with_overrides({"runner": {"height_m": height_cm / 100}}, where="--height-cm")
         if speed is not None:
             if not 0 < speed <= 12:
                 raise GaitlabError(f"--speed must be the belt speed in m/s (0-12), got {speed}.")
-            cfg["runner"]["belt_speed_m_s"] = speed
+            cfg = cfg.with_overrides({"runner": {"belt_speed_m_s": speed}}, where="--speed")
         update, close = _progress_bar(progress)
         try:
             result = run(videos, config=cfg, model=model, progress=update)
@@ -431,7 +431,7 @@ def check(
         if slowmo is not None:
             if slowmo <= 0:
                 raise GaitlabError(f"--slowmo must be a positive number, got {slowmo}.")
-            cfg["video"]["slowmo_factor"] = slowmo
+            cfg = cfg.with_overrides({"video": {"slowmo_factor": slowmo}}, where="--slowmo")
         result = preflight(video, model=model, config=cfg)
         if as_json:
             print(json.dumps(result.as_dict(), indent=2))

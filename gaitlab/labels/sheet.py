@@ -720,7 +720,7 @@ def write_sheets(
     groups = [g for g in groups if g]
     if not groups:
         raise InputError(say("labels.error.frames_range", text=f"{frames}", n_frames=n))
-    from gaitlab.metrics.common import leg_length_px
+    from gaitlab.pose.body import leg_length_px
 
     leg_px = leg_length_px(tracks) if tracks is not None else float("nan")
     plans = []
