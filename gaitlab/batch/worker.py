@@ -107,7 +107,8 @@ def crash_message(exc: BaseException) -> str:
         return exc.message
     from gaitlab.words import say
 
-    return say("batch.error.crash", kind=type(exc).__name__, detail=str(exc) or "no details")
+    detail = str(exc) or say("batch.error.no_details")
+    return say("batch.error.crash", kind=type(exc).__name__, detail=detail)
 
 
 def make_record(

@@ -48,7 +48,7 @@ def evaluate_sign(sign: SignSettings, metric: Metric | None) -> Evidence:
         clip=metric.clip if metric is not None else None,
         note=(metric.reason if metric is not None and value is None else None)
         if metric is not None
-        else "not measured",
+        else say("finding.reason.not_measured"),
     )
 
 
@@ -96,7 +96,11 @@ def assess_pattern(
             status="not_assessed",
             view_needed=view_needed,
             summary=say(f"finding.{pattern}.not_assessed"),
-            reason=f"needs a {view_needed} view; got {', '.join(views) or 'no usable clip'}",
+            reason=say(
+                "finding.reason.needs_view",
+                view_needed=view_needed,
+                views=", ".join(views) or say("finding.reason.no_usable_clip"),
+            ),
         )
     evidence = tuple(evaluate_sign(s, metrics.get(s.metric)) for s in pattern_cfg.signs)
     fewest = min(steps_per_side.get("left", 0), steps_per_side.get("right", 0))
@@ -104,9 +108,9 @@ def assess_pattern(
     measured = [e for e in primary if e.met is not None]
     reason = None
     if fewest < min_steps_per_side:
-        reason = f"{fewest} usable steps on one side, {min_steps_per_side} needed"
+        reason = say("finding.reason.too_few_steps", fewest=fewest, need=min_steps_per_side)
     elif not measured:
-        reason = "none of the primary signs could be measured"
+        reason = say("finding.reason.nothing_measured")
     if reason is not None:
         return Finding(
             pattern=pattern,  # type: ignore[arg-type]
@@ -127,5 +131,5 @@ def assess_pattern(
         evidence=evidence,
         exercises=exercises_for(pattern) if flagged else (),
         clip=clip,
-        reason=f"{n_met} of {len(measured)} measured primary signs met",
+        reason=say("finding.reason.signs_met", met=n_met, measured=len(measured)),
     )

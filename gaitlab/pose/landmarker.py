@@ -32,6 +32,7 @@ from gaitlab.config import PoseSettings, load_defaults
 from gaitlab.errors import InputError, ModelError
 from gaitlab.pose.landmarks import INDEX, N_LANDMARKS
 from gaitlab.pose.tracks import PoseTracks
+from gaitlab.words import say
 
 _L_HIP, _R_HIP = INDEX["left_hip"], INDEX["right_hip"]
 _L_ANKLE, _R_ANKLE = INDEX["left_ankle"], INDEX["right_ankle"]
@@ -178,10 +179,7 @@ def open_landmarker(
     try:
         landmarker = vision.PoseLandmarker.create_from_options(opts)
     except (RuntimeError, ValueError) as exc:
-        raise ModelError(
-            f"MediaPipe could not load the pose model {model_path} ({exc}); "
-            "pass a PoseLandmarker .task bundle with --model, or reinstall gaitlab."
-        ) from None
+        raise ModelError(say("error.model.cannot_load", path=model_path, problem=exc)) from None
     with landmarker:
         yield landmarker
 
@@ -566,7 +564,7 @@ def track_pose(
                 progress(n)
     meta = {**(meta or {}), "tracker_resets": resets}
     if not times:
-        raise InputError("The video has no frames that could be decoded; check the file.")
+        raise InputError(say("error.video.no_decodable_frames"))
     return PoseTracks(
         time_s=np.asarray(times, dtype=float),
         image_xy_px=np.asarray(img_rows, dtype=float),
