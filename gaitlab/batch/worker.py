@@ -151,7 +151,7 @@ def save_outputs(analysis: Any, job: Job, staging: Path) -> None:
         forward = forward_from_view(clip.view.label, clip.view.facing)
         write_trc(clip.tracks, staging / f"{Path(job.path).stem}.trc", forward=forward)
     if job.report:
-        from gaitlab.report import write_report  # written by the report stage
+        from gaitlab.report import write_report  # loads matplotlib and OpenCV: only when asked
 
         write_report(analysis, staging, pdf=False, video=False)
 

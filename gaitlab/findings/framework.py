@@ -3,8 +3,9 @@
 A pattern (``hip_tightness``, ``hip_weakness``) is judged from *signs*: each sign compares one
 metric with a threshold from the config (``[findings.<pattern>.signs.<metric>]``), with its source
 or stated rationale. A sign is ``primary`` (it can flag the pattern), ``supporting`` (shown as
-evidence, strengthens a flag but never flags alone) or ``observation`` (reported beside the
-finding, never part of it, e.g. overstriding).
+evidence with its result, but it decides nothing: it never flags, never blocks a flag and cannot
+stand in for an unmeasured primary sign) or ``observation`` (reported beside the finding, never
+part of it, e.g. overstriding).
 
 Status, in order:
 

@@ -16,8 +16,8 @@
   (side view) or grows or shrinks (rear/front view). A panning camera that follows an
   overground runner looks like a treadmill to these cues.
 
-Every cue is symmetric under mirroring (:func:`gaitlab.signals.mirror.mirror_tracks`): a
-mirrored clip gets the same label and the opposite facing.
+Every cue is symmetric under mirroring (the tests mirror clips left-right): a mirrored clip
+gets the same label and the opposite facing.
 """
 
 from __future__ import annotations
