@@ -12,8 +12,11 @@ and how high and how fast the sole is during contact.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -196,7 +199,7 @@ def check_clip(
             "min_height_out_of_contact_mm": round(float(h[~expected].min() * 1000), 2)
             if (~expected).any()
             else None,
-            "deepest_below_floor_mm": round(float(min(h.min(), 0.0) * -1000), 2),
+            "deepest_below_floor_mm": round(abs(float(min(h.min(), 0.0))) * 1000, 2),
             "event_offset_ms_mean": round(float(np.mean(offs)), 2) if offs else None,
             "event_offset_ms_max_abs": round(float(np.max(np.abs(offs))), 2) if offs else None,
         }
@@ -225,3 +228,83 @@ def check_clip(
     out["frame_ms"] = round(1000 / fps, 3)
     out["ok"] = total_bad == 0
     return out
+
+
+def report(renders: Path) -> tuple[str, dict[str, Any]]:
+    """The contact check of every rendered clip in a folder, as Markdown and data."""
+    rows = []
+    for path in sorted(renders.glob("*.truth.json")):
+        truth = json.loads(path.read_text())
+        chk = truth["contact_check"]
+        commanded = truth["spec"]["gait"]["contact_time_ms"]
+        rows.append(
+            {
+                "clip": truth["clip"],
+                "fps": truth["fps"],
+                "overground": truth.get("overground", False),
+                "check": chk,
+                "commanded_contact_ms": commanded,
+                "left_contact_scale": truth["spec"]["gait"].get("left_contact_scale", 1.0),
+            }
+        )
+    lines = [
+        f"A foot is in contact when its lowest sole vertex is within {HEIGHT_TOL_M * 1000:.0f} mm "
+        f"of the floor and the sole vertices that low slide against the floor (the belt) slower "
+        f"than {SLIP_TOL_M_S} m/s. Truth events: where that changes on the posed mesh, "
+        f"located to {FINE_STEP_S * 500:.1f} ms. Check: every rendered frame's mesh (the one "
+        "that was drawn) against the truth intervals. Tolerance: 0 frames may disagree.",
+        "",
+        "| clip | fps | frames disagreeing | true contact ms L / R (commanded) | sole height in "
+        "contact, max mm (L/R) | slip in contact, max m/s (L/R) | lowest sole out of contact, "
+        "mm (L/R) | below floor, mm | true - commanded event, max ms |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        c = r["check"]
+        lf, rf = c["left"], c["right"]
+        cmd_l = r["commanded_contact_ms"] * r["left_contact_scale"]
+        lines.append(
+            f"| {r['clip']} | {r['fps']:g} | {c['frames_disagreeing']} of {lf['frames']} | "
+            f"{c['true_contact_ms']['left']:.1f} / {c['true_contact_ms']['right']:.1f} "
+            f"({cmd_l:.0f} / {r['commanded_contact_ms']:.0f}) | "
+            f"{lf['max_height_in_contact_mm']} / {rf['max_height_in_contact_mm']} | "
+            f"{lf['max_slip_in_contact_m_s']} / {rf['max_slip_in_contact_m_s']} | "
+            f"{lf['min_height_out_of_contact_mm']} / {rf['min_height_out_of_contact_mm']} | "
+            f"{max(lf['deepest_below_floor_mm'], rf['deepest_below_floor_mm'])} | "
+            f"{max(lf['event_offset_ms_max_abs'] or 0, rf['event_offset_ms_max_abs'] or 0)} |"
+        )
+    n_bad = sum(r["check"]["frames_disagreeing"] for r in rows)
+    n_frames = sum(r["check"]["left"]["frames"] for r in rows)
+    lines += [
+        "",
+        f"{len(rows)} clips, {n_frames} frames, both feet: {n_bad} frames disagree with the truth.",
+    ]
+    return "\n".join(lines), {"clips": rows, "frames": n_frames, "frames_disagreeing": n_bad}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: write RESULTS_contact.md/.json for a folder of rendered clips."""
+    import argparse
+
+    import results
+
+    ap = argparse.ArgumentParser(description="Contact check of the rendered clips")
+    ap.add_argument("--renders", type=Path, default=Path(__file__).resolve().parent / "out" / "all")
+    args = ap.parse_args(argv)
+    if not list(args.renders.glob("*.truth.json")):
+        sys.stderr.write(f"error: no rendered clips in {args.renders}; run render_clips.py\n")
+        return 2
+    md, data = report(args.renders)
+    results.write(
+        "contact",
+        results.command_line("contact.py", argv),
+        "Planted feet: the truth's contact intervals against every rendered frame",
+        md,
+        data,
+    )
+    sys.stdout.write(f"{data['frames_disagreeing']} of {data['frames']} frames disagree\n")
+    return 1 if data["frames_disagreeing"] else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

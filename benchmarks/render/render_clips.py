@@ -905,8 +905,17 @@ def scenes_set() -> list[ClipSpec]:
             duration_s=5.0,
         ),
         # 25 and 120 fps
-        c("side_normal_m_120", MALE, Clothes(), NORMAL, SIDE_L, TREADMILL, fps=120.0),
-        c("rear_normal_m_120", MALE, GREEN_TOP, NORMAL, REAR, TREADMILL, fps=120.0),
+        c(
+            "side_normal_m_120",
+            MALE,
+            Clothes(),
+            NORMAL,
+            SIDE_L,
+            TREADMILL,
+            fps=120.0,
+            duration_s=5.0,
+        ),
+        c("rear_normal_m_120", MALE, GREEN_TOP, NORMAL, REAR, TREADMILL, fps=120.0, duration_s=5.0),
         c(
             "side_normal_heavy_25",
             HEAVY,
@@ -924,7 +933,7 @@ def scenes_set() -> list[ClipSpec]:
             NORMAL,
             SIDE_L,
             TREADMILL,
-            blur_subframes=5,
+            blur_subframes=3,
             crf=32,
         ),
         c(
@@ -1114,6 +1123,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--duration-s", type=float, default=None, help="override clip length")
     ap.add_argument("--supersample", type=int, default=2)
     ap.add_argument("--list", action="store_true")
+    ap.add_argument(
+        "--skip-existing", action="store_true", help="keep clips whose mp4 and truth exist"
+    )
     args = ap.parse_args(argv)
     specs = clip_set(args.set)
     if args.list:
@@ -1132,6 +1144,8 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(1)
     out = args.out or DEFAULT_OUT / args.set
     for s in specs:
+        if args.skip_existing and (out / f"{s.name}.truth.json").exists():
+            continue
         if args.duration_s:
             s = dataclasses.replace(s, duration_s=args.duration_s)
         t0 = time.time()
