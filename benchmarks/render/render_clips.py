@@ -106,7 +106,7 @@ class ClipSpec:
     camera: CameraSpec = dataclasses.field(default_factory=CameraSpec)
     scene: SceneSpec = dataclasses.field(default_factory=SceneSpec)
     fps: float = 30.0
-    duration_s: float = 6.0
+    duration_s: float = 5.0
     phase_offset: float = 0.1
     blur_subframes: int = 1  # >1: average this many renders over the shutter
     shutter_frac: float = 0.5  # shutter open for this share of the frame interval
@@ -937,13 +937,13 @@ def scenes_set() -> list[ClipSpec]:
             crf=32,
         ),
         c(
-            "blur_rear_m_60_crf35",
+            "blur_rear_m_30_crf35",
             MALE,
             Clothes(),
             NORMAL,
             REAR,
             TILES,
-            fps=60.0,
+            fps=30.0,
             blur_subframes=3,
             crf=35,
         ),
@@ -968,9 +968,9 @@ def scenes_set() -> list[ClipSpec]:
             r(SIDE_R_LAND, distance_m=3.3),
             TREADMILL,
             fps=60.0,
-            duration_s=8.0,
+            duration_s=7.0,
         ),
-        c("sym_side_f_30", FEMALE, YELLOW_TOP, NORMAL, SIDE_L, TILES, duration_s=8.0),
+        c("sym_side_f_30", FEMALE, YELLOW_TOP, NORMAL, SIDE_L, TILES, duration_s=7.0),
         c(
             "asym_side_m_60",
             MALE,
@@ -979,9 +979,9 @@ def scenes_set() -> list[ClipSpec]:
             r(SIDE_R_LAND, distance_m=3.3),
             TREADMILL,
             fps=60.0,
-            duration_s=8.0,
+            duration_s=7.0,
         ),
-        c("asym_side_f_30", FEMALE, YELLOW_TOP, asym, SIDE_L, TILES, duration_s=8.0),
+        c("asym_side_f_30", FEMALE, YELLOW_TOP, asym, SIDE_L, TILES, duration_s=7.0),
     ]
 
 
@@ -1106,9 +1106,9 @@ SETS = {"main": main_set, "scenes": scenes_set, "frontal": frontal_set}
 
 
 def clip_set(name: str = "all") -> list[ClipSpec]:
-    """A named set of clips (``main``, ``scenes``, ``frontal``, or ``all`` = main + scenes)."""
+    """A named set of clips (``main``, ``scenes``, ``frontal``, or ``all`` = scenes + main)."""
     if name == "all":
-        return main_set() + scenes_set()
+        return scenes_set() + main_set()
     return SETS[name]()
 
 
