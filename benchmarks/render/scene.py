@@ -213,10 +213,10 @@ def fill_triangles(img: np.ndarray, pts: np.ndarray, rgb: np.ndarray, order: np.
         area = (x1 - x0) * (y2 - y0) - (x2 - x0) * (y1 - y0)
         if area == 0.0:
             continue
-        lo_x = max(int(math.ceil(min(x0, x1, x2))), 0)
-        hi_x = min(int(math.floor(max(x0, x1, x2))), w - 1)
-        lo_y = max(int(math.ceil(min(y0, y1, y2))), 0)
-        hi_y = min(int(math.floor(max(y0, y1, y2))), h - 1)
+        lo_x = max(math.ceil(min(x0, x1, x2)), 0)
+        hi_x = min(math.floor(max(x0, x1, x2)), w - 1)
+        lo_y = max(math.ceil(min(y0, y1, y2)), 0)
+        hi_y = min(math.floor(max(y0, y1, y2)), h - 1)
         r, g, b = rgb[k, 0], rgb[k, 1], rgb[k, 2]
         for py in range(lo_y, hi_y + 1):
             for px in range(lo_x, hi_x + 1):
