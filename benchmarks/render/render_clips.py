@@ -1138,7 +1138,8 @@ def main(argv: list[str] | None = None) -> int:
             names = ", ".join(sorted(unknown))
             sys.stderr.write(f"error: no clip named {names} in set {args.set!r} (see --list)\n")
             return 2
-        specs = [s for s in specs if s.name in set(args.only)]
+        by_name = {s.name: s for s in specs}
+        specs = [by_name[n] for n in dict.fromkeys(args.only)]  # in the order given
     import torch
 
     torch.set_num_threads(1)
