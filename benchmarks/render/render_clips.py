@@ -643,6 +643,7 @@ def render_clip(spec: ClipSpec, out_dir: Path, supersample: int = 2) -> Path:
         "placement": {
             "pelvis_root_z_m": float(runner.placement.root_z_m - floor_z),
             "strike_ahead_m": float(runner.placement.strike_ahead_m),
+            "left_extra_ahead_m": float(runner.placement.left_extra_ahead_m),
         },
         "camera": {
             "position_m": cam0.position.round(4).tolist(),
