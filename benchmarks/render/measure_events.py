@@ -22,7 +22,7 @@ For every rendered clip (``<renders>/<clip>.mp4`` with ``<clip>.truth.json``):
    * usable strides per side against the true full strides.
 
 Events closer than ``EDGE_S`` to either end of the clip are not scored. The definitions follow
-the labelled-events scoring of issue 14 (an event is "within one frame" when
+the scoring of the hand-labelled real events (an event is "within one frame" when
 ``|detected time - true time| <= 1/fps``); ``gaitlab.labels`` did not exist when this was
 written, so the scorer lives here.
 
@@ -414,7 +414,7 @@ def markdown(rows: list[dict[str, Any]], summary: dict[str, Any]) -> str:
     ok = lambda b: "meets" if b else "**misses**"  # noqa: E731
     lines += [
         "",
-        "| target (issue 14, renders) | today | |",
+        "| target on renders | today | |",
         "|---|---|---|",
         f"| contact time within {t['contact_time_mean_abs_frames']:g} frame on average "
         f"(reported `contact_time_ms` vs truth) | "
