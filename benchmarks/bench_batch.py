@@ -37,6 +37,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from command import command_line, with_command
+
 from gaitlab.io import write_text_atomic
 
 REPO = Path(__file__).resolve().parents[1]
@@ -180,6 +182,7 @@ def main() -> None:
 
         seconds = sum(probe(c).duration_s for c in clips)
         record = {
+            "command": command_line(),
             "quick": args.quick,
             "clips": [c.name for c in clips],
             "clip_seconds": round(seconds, 2),
@@ -209,7 +212,9 @@ def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(args.out, json.dumps(record, indent=2) + "\n")
-    write_text_atomic(args.out.with_suffix(".md"), markdown(record))
+    write_text_atomic(
+        args.out.with_suffix(".md"), with_command(markdown(record), record["command"])
+    )
     print(json.dumps(record, indent=2))
 
 

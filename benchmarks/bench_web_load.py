@@ -14,7 +14,7 @@ answered must be in the database and on disk with the same SHA-256). Target: pag
 300 ms, no failed request, no lost upload. Nothing here fails on time.
 
     python benchmarks/bench_web_load.py                 # full: real pipeline, 20 clients, 60 s
-    python benchmarks/bench_web_load.py --quick --out /tmp/web_load.json
+    python benchmarks/bench_web_load.py --quick --out OUT/web_load.json
                                                          # CI: 6 clients, 8 s, CPU-bound fake
 
 Results go to ``benchmarks/results/web_load.json`` and ``.md`` (``--quick``: ``quick/``).
@@ -45,6 +45,8 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a source tree without installing
+
+from command import command_line, with_command  # noqa: E402
 
 from gaitlab.io import write_json_atomic, write_text_atomic  # noqa: E402
 
@@ -308,9 +310,7 @@ def markdown(record: dict[str, Any]) -> str:
         f"{record['date']}, {record['machine']}; {record['clients']} concurrent clients for "
         f"{record['duration_s']:.0f} s on loopback, {record['workers']} analysis workers "
         f"({record['analysis']}), {record['busy_jobs']} analyses queued before the clients "
-        "started (both workers busy from the start). Produced by `benchmarks/bench_web_load.py`"
-        + (" --quick" if record["quick"] else "")
-        + ".",
+        "started (both workers busy from the start).",
         "",
         "| requests | n | p50 ms | p95 ms | max ms |",
         "|---|---|---|---|---|",
@@ -384,6 +384,7 @@ def main(argv: list[str] | None = None) -> int:
 
     latency = {kind: stats_ms(ms) for kind, ms in rec.ms.items()}
     record = {
+        "command": command_line(),
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",  # noqa: E501
         "quick": args.quick,
@@ -405,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
         "analysis_errors": errors,
     }
     write_json_atomic(out, record)
-    write_text_atomic(out.with_suffix(".md"), markdown(record))
+    write_text_atomic(out.with_suffix(".md"), with_command(markdown(record), record["command"]))
     page = latency["page"]
     print(
         f"pages: n={page['n']} p50={page['p50_ms']:.0f} ms p95={page['p95_ms']:.0f} ms; "
