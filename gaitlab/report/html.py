@@ -20,6 +20,7 @@ import markupsafe
 
 from gaitlab import __version__
 from gaitlab.report.cycles import CycleCurves
+from gaitlab.report.exercises import flagged_exercises, week_plan
 from gaitlab.report.figures import cycle_plot_uri, image_jpeg_uri
 from gaitlab.report.keyframes import KeyFrame
 from gaitlab.result import Evidence, Finding, Metric
@@ -278,27 +279,23 @@ def plot_groups(curves: Sequence[CycleCurves], views: Mapping[str, str]) -> list
     return list(groups.values())
 
 
-def todo_section(findings: Sequence[Finding]) -> dict[str, Any]:
-    """Exercises for each flagged finding, or what was not assessed when nothing is flagged."""
-    flagged = []
-    for f in findings:
-        if f.status != "flagged":
-            continue
-        block = entry(f"exercises.{f.pattern}")
-        flagged.append(
-            {
-                "title": say(f"finding.{f.pattern}.title"),
-                "intro": block["intro"],
-                "exercises": [dict(x) for x in (f.exercises or block["items"])],
-                "activation": list(block.get("activation", [])),
-            }
-        )
+def todo_section(findings: Sequence[Finding], programme_href: str | None = None) -> dict[str, Any]:
+    """Exercises (plan, cards, week) for each flagged finding, or what was not assessed when
+    nothing is flagged."""
+    flagged = flagged_exercises(findings)
     not_assessed = [say(f"finding.{f.pattern}.not_assessed") for f in findings
                     if f.status == "not_assessed"]  # fmt: skip
     undecided = [f.summary for f in findings if f.status == "insufficient_evidence"]
     return {
         "flagged": flagged,
-        "see_therapist": say("advice.see_therapist"),
+        "week": week_plan([f["pattern"] for f in flagged]),
+        "legend": say("programme.legend"),
+        "week_title": say("programme.week"),
+        "programme": (
+            say("programme.link", file=programme_href) if flagged and programme_href else ""
+        ),
+        "programme_href": programme_href if flagged else None,
+        "see_therapist": say("advice.see_therapist") if flagged else "",
         "nothing_flagged": "" if flagged else say("advice.nothing_flagged"),
         "not_assessed": not_assessed + undecided,
     }
@@ -408,6 +405,7 @@ def report_context(
     curves: Sequence[CycleCurves],
     video_href: str | None = None,
     video_clip: str | None = None,
+    programme_href: str | None = None,
     created: _dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Everything the template shows, as plain data.
@@ -424,6 +422,8 @@ def report_context(
         Relative link to the annotated clip, or None.
     video_clip
         The clip it shows (its first key frame is the video's poster).
+    programme_href
+        Relative link to the home programme written beside the report, or None.
     created
         Time stamp shown in the subtitle (now by default).
     """
@@ -444,7 +444,7 @@ def report_context(
         "other_metrics": other_metric_rows(analysis),
         "keyframes": keyframes,
         "plots": plot_groups(curves, views),
-        "todo": todo_section(analysis.findings),
+        "todo": todo_section(analysis.findings, programme_href),
         "quality": quality_sections(analysis),
         "guide": guide_blocks(guide),
         "better_default": "" if guide is not None else say("report.quality.better_default"),

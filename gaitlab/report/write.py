@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gaitlab.io import write_text_atomic
+from gaitlab.report import programme
 from gaitlab.report.annotate import write_annotated_video
 from gaitlab.report.cycles import cycle_curves
 from gaitlab.report.html import render_html, report_context
@@ -35,7 +37,11 @@ def video_names(analysis: Analysis) -> dict[str, str]:
 
 
 def build_html(
-    analysis: Analysis, *, video_href: str | None = None, video_clip: str | None = None
+    analysis: Analysis,
+    *,
+    video_href: str | None = None,
+    video_clip: str | None = None,
+    programme_href: str | None = None,
 ) -> str:
     """The report page of an analysis (key frames and plots of every clip)."""
     frames = [k for clip in analysis.clips for k in key_frames(clip)]
@@ -52,7 +58,12 @@ def build_html(
     ]
     return render_html(
         report_context(
-            analysis, frames=frames, curves=curves, video_href=video_href, video_clip=video_clip
+            analysis,
+            frames=frames,
+            curves=curves,
+            video_href=video_href,
+            video_clip=video_clip,
+            programme_href=programme_href,
         )
     )
 
@@ -63,6 +74,8 @@ def write_report(
     *,
     pdf: bool = False,
     video: bool = True,
+    runner: str | None = None,
+    session_date: _dt.date | None = None,
 ) -> dict[str, Path]:
     """Write the report of an analysis into ``out_dir``.
 
@@ -77,23 +90,43 @@ def write_report(
         Also write ``report.pdf``.
     video
         Also write ``annotated.mp4`` (clips given as landmarks have no video to draw on).
+    runner
+        The runner's name or code, shown on the pages.
+    session_date
+        The day the clips were filmed, shown on the pages.
 
     Returns
     -------
     dict of str to Path
-        What was written: ``report`` (``report.html``), ``pdf``, and ``video`` (the first
-        annotated clip) or ``video:<clip name>`` for further ones.
+        What was written: ``report`` (``report.html``), ``pdf``, ``programme``
+        (``home-programme.html``, when a finding is flagged) and ``programme_pdf``, and
+        ``video`` (the first annotated clip) or ``video:<clip name>`` for further ones.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     names = video_names(analysis) if video else {}
     first = next(iter(names), None)
-    html = build_html(analysis, video_href=names.get(first), video_clip=first)
+    flagged = programme.has_programme(analysis.findings)
+    html = build_html(
+        analysis,
+        video_href=names.get(first),
+        video_clip=first,
+        programme_href=programme.HTML_NAME if flagged else None,
+    )
     written = {"report": write_text_atomic(out / "report.html", html)}
     if pdf:
         from gaitlab.report.pdf import write_pdf
 
         written["pdf"] = write_pdf(html, out / "report.pdf", base_url=out)
+    if flagged:
+        page = programme.render_programme(
+            programme.programme_context(analysis.findings, runner=runner, session_date=session_date)
+        )
+        written["programme"] = write_text_atomic(out / programme.HTML_NAME, page)
+        if pdf:
+            from gaitlab.report.pdf import write_pdf
+
+            written["programme_pdf"] = write_pdf(page, out / programme.PDF_NAME, base_url=out)
     by_name = {c.name: c for c in analysis.clips}
     for n, (clip_name, file_name) in enumerate(names.items()):
         key = "video" if n == 0 else f"video:{clip_name}"
