@@ -67,6 +67,7 @@ class _Page(HTMLParser):
         super().__init__()
         self.sections: list[str] = []
         self.images: list[tuple[str, str]] = []
+        self.svgs: list[str] = []
         self.figure = ""
         self.text: list[str] = []
         self.skip = 0
@@ -79,6 +80,8 @@ class _Page(HTMLParser):
             self.figure = a.get("class", "")
         if tag == "img":
             self.images.append((a.get("src", ""), self.figure))
+        if tag == "svg":
+            self.svgs.append(self.figure)
         if tag in ("style", "script"):
             self.skip += 1
 
@@ -139,7 +142,7 @@ def test_real_report_sections_in_order_and_self_contained(real_report):
     assert not re.search(r"""(src|href)=["']https?:""", html)
     assert "<style>" in html and "stylesheet" not in html
     assert sum("keyframe" in fig for _, fig in page.images) == 3
-    assert sum("plot" in fig for _, fig in page.images) == 4
+    assert sum("plot" in fig for fig in page.svgs) == 4  # inline SVG, text kept as text
     assert say("disclaimer.text") in page.plain
     # the key frames are the clip's own pictures
     assert say("report.keyframe.plain_background", clip="male_side.mp4") not in page.plain
@@ -267,7 +270,7 @@ def test_clip_whose_video_is_gone_gets_plain_key_frames_and_no_video(male_side_r
     analysis = real_analysis(male_side_run.tracks)
     gone = dataclasses.replace(analysis.clips[0], path=tmp_path / "moved_away.mp4")
     written = write_report(dataclasses.replace(analysis, clips=(gone,)), tmp_path / "out")
-    assert set(written) == {"report"}  # nothing to draw the annotated clip on
+    assert set(written) == {"report", "keyframes"}  # nothing to draw the annotated clip on
     html = written["report"].read_text(encoding="utf-8")
     page = parse(html)
     assert say("report.keyframe.plain_background", clip=gone.name) in page.plain
@@ -305,11 +308,11 @@ def test_two_view_report_without_video_draws_on_plain_background(two_view):
     html = written["report"].read_text(encoding="utf-8")
     page = parse(html)
     assert sum("keyframe" in fig for _, fig in page.images) == 5  # 3 side + 2 rear
-    assert sum("plot" in fig for _, fig in page.images) == 7  # 4 side + 3 rear
+    assert sum("plot" in fig for fig in page.svgs) == 7  # 4 side + 3 rear
     for clip in ("side.mp4", "rear.mp4"):
         assert say("report.keyframe.plain_background", clip=clip) in page.plain
     # landmarks given: no video to draw on, so no annotated.mp4 and no link to one
-    assert set(written) == {"report", "pdf"}
+    assert set(written) == {"report", "pdf", "keyframes", "programme", "programme_pdf"}
     assert "annotated.mp4" not in html
     assert not list(written["report"].parent.glob(".*.part"))
 
@@ -337,7 +340,7 @@ def test_two_view_cycle_curves_match_the_synthetic_truth(two_view):
         assert curves["hip_angle"].toe_off_pct[s] == pytest.approx(35.4, abs=2.0)
 
 
-def test_key_frames_are_the_stride_events_with_their_values(two_view):
+def test_key_frames_are_the_frames_the_numbers_come_from(two_view):
     analysis, _ = two_view
     side, rear = analysis.clips
     frames = {k.key: k for k in key_frames(side)}
@@ -347,16 +350,79 @@ def test_key_frames_are_the_stride_events_with_their_values(two_view):
         (side.strides["foot_strike_frame"] == fs.frame_index) & (side.strides["side"] == fs.side)
     ]
     assert len(row) == 1  # the strike frame is the stride's own strike frame
-    assert int(row["toe_off_frame"].iloc[0]) == to.frame_index
+    # the synthetic thigh peaks at toe-off: the hip-extension frame is the toe-off frame or
+    # the next (the metric's window reaches past toe-off)
+    assert to.frame_index - int(row["toe_off_frame"].iloc[0]) in (0, 1)
     assert fs.frame_index < frames["mid_stance"].frame_index < to.frame_index
-    # the thigh at the toe-off frame: the truth's 4 deg, within a frame of motion (1.5 deg)
-    assert to.values["thigh_deg"] == pytest.approx(4.0, abs=1.5)
+    # each picture documents its metric: the stride's value, near the report's mean
+    for k in frames.values():
+        assert k.metric in side.metrics and k.unit == side.metrics[k.metric].unit
+        assert k.reported == pytest.approx(side.metrics[k.metric].value)
+    assert to.metric == "hip_extension_deg"
+    assert to.value == pytest.approx(4.0, abs=1.0)  # the truth
+    assert to.value == pytest.approx(side.metrics["hip_extension_deg"].value, abs=0.5)
+    assert to.values["thigh_deg"] == to.value  # the label drawn is the number
     assert all(k.plain for k in frames.values())
     rear_frames = {k.key: k for k in key_frames(rear)}
     assert list(rear_frames) == ["peak_drift", "peak_lean"]
     # the pelvis at its furthest: half the 60% travel from the stride's middle
     assert rear_frames["peak_drift"].values["drift_pct"] == pytest.approx(30.0, abs=3.0)
+    assert rear_frames["peak_drift"].value == pytest.approx(
+        rear.metrics["lateral_drift_pct"].value, abs=3.0
+    )
     assert rear_frames["peak_lean"].values["lean_deg"] == pytest.approx(8.0, abs=0.7)
+
+
+def test_key_frames_never_show_a_lost_swing_leg():
+    """A frame whose two feet lie on one another (the pose model drew the swing leg on the
+    stance leg) is passed over for another stride's."""
+    from gaitlab.metrics.common import leg_length_px
+    from gaitlab.report.keyframes import legs_overlap
+
+    cfg = load_defaults()
+    tracks = generate_run(RunnerSpec(view="side", hip_extension_deg=4.0)).tracks
+    clip = analyze_tracks(tracks, cfg, name="side.mp4")
+    chosen = {k.key: k for k in key_frames(clip)}
+    leg = leg_length_px(clip.tracks)
+    xy = clip.tracks.image_xy_px.copy()
+    # the chosen stride loses its swing leg at the peak knee bend
+    i = chosen["mid_stance"].frame_index
+    stance = chosen["mid_stance"].side
+    other = "right" if stance == "left" else "left"
+    for part in ("hip", "knee", "ankle", "heel", "foot_index"):
+        xy[i, INDEX[f"{other}_{part}"]] = xy[i, INDEX[f"{stance}_{part}"]] + 2.0
+    assert legs_overlap(xy[i], leg)
+    lost = dataclasses.replace(clip, tracks=dataclasses.replace(clip.tracks, image_xy_px=xy))
+    again = {k.key: k for k in key_frames(lost)}
+    assert set(again) == {"foot_strike", "mid_stance", "toe_off"}
+    assert again["mid_stance"].frame_index != i
+    assert not any(legs_overlap(xy[k.frame_index], leg) for k in again.values())
+
+
+def test_key_frames_are_files_with_an_index(two_view):
+    analysis, written = two_view
+    index_path = written["keyframes"]
+    assert index_path == written["report"].parent / "keyframes" / "index.json"
+    index = json.loads(index_path.read_text(encoding="utf-8"))
+    assert index["schema"] == 1
+    frames = index["frames"]
+    assert [(f["clip"], f["moment"]) for f in frames] == [
+        ("side.mp4", "foot_strike"), ("side.mp4", "mid_stance"), ("side.mp4", "toe_off"),
+        ("rear.mp4", "peak_drift"), ("rear.mp4", "peak_lean"),
+    ]  # fmt: skip
+    keys = {"file", "clip", "moment", "side", "frame", "time_s", "caption", "metric", "value",
+            "unit"}  # fmt: skip
+    html = written["report"].read_text(encoding="utf-8")
+    by_clip = {c.name: c for c in analysis.clips}
+    for f in frames:
+        assert set(f) == keys
+        path = written["report"].parent / f["file"]
+        assert f["file"].startswith("keyframes/") and path.is_file()
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert f["side"] in ("left", "right")
+        assert f["time_s"] == pytest.approx(by_clip[f["clip"]].tracks.time_s[f["frame"]], abs=1e-3)
+        assert f["metric"] in by_clip[f["clip"]].metrics and isinstance(f["value"], float)
+        assert f["caption"] in plain_text(html)  # the page shows the same picture's caption
 
 
 def test_pdf_renders_pages_with_the_verdict(two_view):

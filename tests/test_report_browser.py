@@ -23,7 +23,7 @@ PAGE_FACTS = """() => ({
   scrollWidth: document.documentElement.scrollWidth,
   clientWidth: document.documentElement.clientWidth,
   keyframes: Array.from(document.querySelectorAll("figure.keyframe img")).map(i => i.naturalWidth),
-  plots: Array.from(document.querySelectorAll("figure.plot img")).map(i => i.naturalWidth),
+  plots: Array.from(document.querySelectorAll("figure.plot svg")).map(s => s.getBoundingClientRect().width),
   images: Array.from(document.images).map(i => i.complete && i.naturalWidth),
 })"""
 

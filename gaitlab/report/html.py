@@ -21,7 +21,7 @@ import markupsafe
 from gaitlab import __version__
 from gaitlab.report.cycles import CycleCurves
 from gaitlab.report.exercises import flagged_exercises, week_plan
-from gaitlab.report.figures import cycle_plot_uri, image_jpeg_uri
+from gaitlab.report.figures import Reference, cycle_plot_svg, image_jpeg_uri, plot_references
 from gaitlab.report.keyframes import KeyFrame
 from gaitlab.result import Evidence, Finding, Metric
 from gaitlab.words import entry, say
@@ -238,31 +238,43 @@ def keyframe_groups(frames: Sequence[KeyFrame]) -> list[dict[str, Any]]:
                 "width": int(k.image.shape[1]),
                 "height": int(k.image.shape[0]),
                 "caption": keyframe_caption(k),
-                "time": f"{k.time_s:.2f} s",
+                "time": say("report.keyframe.frame", frame=k.frame_index, time_s=k.time_s),
             }
         )
     return list(groups.values())
 
 
 def keyframe_caption(k: KeyFrame) -> str:
-    """The caption of a key frame, with the value it shows."""
+    """The caption of a key frame: the moment, the value it shows, and the value the report
+    gives for that number (a mean over strides)."""
     v = k.values
     fields: dict[str, Any] = {"side": k.side}
     if "ahead_leg" in v:
-        fields.update(
-            ahead=format_value(v["ahead_leg"], "leg length"),
-            knee=format_value(v["knee_deg"], "deg"),
-            thigh=format_value(v["thigh_deg"], "deg"),
-        )
+        fields["ahead"] = format_value(v["ahead_leg"], "leg length")
+    if "knee_deg" in v:
+        fields["knee"] = format_value(v["knee_deg"], "deg")
+    if "thigh_deg" in v:
+        fields["thigh"] = format_value(v["thigh_deg"], "deg")
     if "drift_pct" in v:
-        fields["drift"] = f"{v['drift_pct']:.0f}%"
+        fields["drift"] = f"{abs(v['drift_pct']):.0f}%"
+        fields["travel"] = format_value(k.value, "% pelvis width")
     if "lean_deg" in v:
-        fields["lean"] = format_value(v["lean_deg"], "deg")
-    return say(f"report.keyframe.{k.key}", **fields)
+        fields["lean"] = format_value(abs(v["lean_deg"]), "deg")
+    text = say(f"report.keyframe.{k.key}", **fields)
+    if k.reported is not None and k.unit is not None:
+        reported = format_value(k.reported, k.unit)
+        text += " " + say("report.keyframe.reported", reported=reported, n=k.n_strides)
+    return text
 
 
-def plot_groups(curves: Sequence[CycleCurves], views: Mapping[str, str]) -> list[dict[str, Any]]:
-    """Plots over the gait cycle grouped by clip."""
+def plot_groups(
+    curves: Sequence[CycleCurves],
+    views: Mapping[str, str],
+    references: Mapping[str, Reference] | None = None,
+) -> list[dict[str, Any]]:
+    """Plots over the gait cycle grouped by clip, each with its threshold drawn (``references``
+    by plot key) and its caption."""
+    references = references or {}
     groups: dict[str, dict[str, Any]] = {}
     for c in curves:
         g = groups.setdefault(
@@ -274,7 +286,12 @@ def plot_groups(curves: Sequence[CycleCurves], views: Mapping[str, str]) -> list
             },
         )
         g["plots"].append(
-            {"key": c.key, "uri": cycle_plot_uri(c), "alt": say(f"report.plot.{c.key}")}
+            {
+                "key": c.key,
+                "svg": markupsafe.Markup(cycle_plot_svg(c, references.get(c.key))),
+                "title": say(f"report.plot.{c.key}"),
+                "axis": say(f"report.plot.{c.key}_y"),
+            }
         )
     return list(groups.values())
 
@@ -443,7 +460,9 @@ def report_context(
         "evidence": evidence_sections(analysis),
         "other_metrics": other_metric_rows(analysis),
         "keyframes": keyframes,
-        "plots": plot_groups(curves, views),
+        "plots": plot_groups(
+            curves, views, plot_references([e for f in analysis.findings for e in f.evidence])
+        ),
         "todo": todo_section(analysis.findings, programme_href),
         "quality": quality_sections(analysis),
         "guide": guide_blocks(guide),

@@ -1,21 +1,40 @@
-"""Writing the report folder: ``report.html``, optionally ``report.pdf`` and ``annotated.mp4``."""
+"""Writing the report folder: ``report.html``, the key frames as files with an index, optionally
+``report.pdf``, the home programme and ``annotated.mp4``.
+
+The key frames go to ``keyframes/`` as PNG files, listed in ``keyframes/index.json``::
+
+    {"schema": 1, "frames": [{"file": "keyframes/<clip>-<moment>.png", "clip": "side.mp4",
+      "moment": "toe_off", "side": "left", "frame": 281, "time_s": 9.367,
+      "caption": "Hip extension at its peak, ...", "metric": "hip_extension_deg",
+      "value": 13.1, "unit": "deg"}]}
+
+``file`` is relative to the report folder; ``frame`` indexes the clip's frames (its tracks);
+``metric``/``value``/``unit`` are the number the picture shows for that stride (null when a
+moment documents none). The report page embeds the same pictures, so it stays one file.
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
+import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gaitlab.io import write_text_atomic
+from gaitlab.io import atomic_path, write_json_atomic, write_text_atomic
 from gaitlab.report import programme
 from gaitlab.report.annotate import write_annotated_video
 from gaitlab.report.cycles import cycle_curves
-from gaitlab.report.html import render_html, report_context
-from gaitlab.report.keyframes import key_frames
+from gaitlab.report.html import keyframe_caption, render_html, report_context
+from gaitlab.report.keyframes import INDEX_SCHEMA, KeyFrame, key_frames
 
 if TYPE_CHECKING:
     from gaitlab.api import Analysis, ClipAnalysis
 
+
+#: The key frames' folder in the report folder, and its index.
+KEYFRAMES_DIR = "keyframes"
+KEYFRAMES_INDEX = "index.json"
 
 #: The annotated clip's file name (the first clip with a video; others get their stem added).
 VIDEO_NAME = "annotated.mp4"
@@ -36,15 +55,75 @@ def video_names(analysis: Analysis) -> dict[str, str]:
     return names
 
 
+def keyframe_files(frames: Sequence[KeyFrame]) -> list[str]:
+    """The file of each key frame, relative to the report folder:
+    ``keyframes/<clip stem>-<moment>.png`` (the stem made safe for a file name; a stem two
+    clips share gets the clip's position added)."""
+    stems: dict[str, str] = {}
+    used: set[str] = set()
+    out = []
+    for k in frames:
+        if k.clip not in stems:
+            stem = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(k.clip).stem).strip("-") or "clip"
+            if stem in used:
+                stem = f"{stem}-{len(stems) + 1}"
+            stems[k.clip] = stem
+            used.add(stem)
+        out.append(f"{KEYFRAMES_DIR}/{stems[k.clip]}-{k.key}.png")
+    return out
+
+
+def write_keyframes(out_dir: str | Path, frames: Sequence[KeyFrame]) -> Path:
+    """Write the key frames as PNG files and ``keyframes/index.json`` (written last, so it
+    never names a missing file); PNG files of an earlier run that the index no longer names
+    are removed. Returns the index's path."""
+    import cv2
+
+    out = Path(out_dir)
+    folder = out / KEYFRAMES_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    files = keyframe_files(frames)
+    entries = []
+    for k, name in zip(frames, files, strict=True):
+        ok, png = cv2.imencode(".png", k.image[..., ::-1], [cv2.IMWRITE_PNG_COMPRESSION, 3])
+        if not ok:  # pragma: no cover - OpenCV encodes any uint8 RGB picture
+            raise RuntimeError(f"OpenCV could not encode the key frame {name} as PNG.")
+        with atomic_path(out / name) as tmp:
+            tmp.write_bytes(png.tobytes())
+        entries.append(
+            {
+                "file": name,
+                "clip": k.clip,
+                "moment": k.key,
+                "side": k.side if k.side in ("left", "right") else None,
+                "frame": int(k.frame_index),
+                "time_s": round(float(k.time_s), 4),
+                "caption": keyframe_caption(k),
+                "metric": k.metric,
+                "value": None if k.value is None else round(float(k.value), 4),
+                "unit": k.unit,
+            }
+        )
+    index = write_json_atomic(folder / KEYFRAMES_INDEX, {"schema": INDEX_SCHEMA, "frames": entries})
+    keep = {Path(name).name for name in files}
+    for old in folder.glob("*.png"):
+        if old.name not in keep:
+            old.unlink()
+    return index
+
+
 def build_html(
     analysis: Analysis,
     *,
     video_href: str | None = None,
     video_clip: str | None = None,
     programme_href: str | None = None,
+    frames: Sequence[KeyFrame] | None = None,
 ) -> str:
-    """The report page of an analysis (key frames and plots of every clip)."""
-    frames = [k for clip in analysis.clips for k in key_frames(clip)]
+    """The report page of an analysis (key frames and plots of every clip; the key frames are
+    made here unless given)."""
+    if frames is None:
+        frames = [k for clip in analysis.clips for k in key_frames(clip)]
     curves = [
         c
         for clip in analysis.clips
@@ -98,7 +177,8 @@ def write_report(
     Returns
     -------
     dict of str to Path
-        What was written: ``report`` (``report.html``), ``pdf``, ``programme``
+        What was written: ``report`` (``report.html``), ``keyframes`` (the key frames'
+        ``index.json``), ``pdf``, ``programme``
         (``home-programme.html``, when a finding is flagged) and ``programme_pdf``, and
         ``video`` (the first annotated clip) or ``video:<clip name>`` for further ones.
     """
@@ -107,13 +187,16 @@ def write_report(
     names = video_names(analysis) if video else {}
     first = next(iter(names), None)
     flagged = programme.has_programme(analysis.findings)
+    frames = [k for clip in analysis.clips for k in key_frames(clip)]
     html = build_html(
         analysis,
         video_href=names.get(first),
         video_clip=first,
         programme_href=programme.HTML_NAME if flagged else None,
+        frames=frames,
     )
-    written = {"report": write_text_atomic(out / "report.html", html)}
+    written = {"keyframes": write_keyframes(out, frames)}
+    written["report"] = write_text_atomic(out / "report.html", html)
     if pdf:
         from gaitlab.report.pdf import write_pdf
 
