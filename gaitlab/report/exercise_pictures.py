@@ -1,6 +1,7 @@
 """Line drawings of the exercises: a simple human figure drawn from 2D joint positions.
 
-Each exercise is drawn once as a small SVG: the floor (or a mat seen from above), the start
+Each exercise is drawn once as a small SVG, seen from the side on a floor line (the hip 90/90
+stretch from above, where its two right angles show): the start
 position in light grey, the end (or hold) position in blue, an orange arrow for the movement
 and a soft orange patch where the stretch or the effort should be felt. The figure has thick
 rounded limbs; in side views the limbs further from the viewer are paler. The pictures carry no
@@ -173,7 +174,8 @@ class Arrow:
 class Picture:
     """One exercise drawing: the start and end positions, the movement, where it is felt,
     and the props (``floor``, ``mat`` seen from above as ``(x0, y0, x1, y1)``, ``chair`` at
-    ``(x_back, seat_height_cm)``, ``band`` as a list of point pairs)."""
+    ``(x_back, seat_height_cm)``, ``band`` as a list of point pairs) and right angles to mark
+    as ``(a, vertex, b)``."""
 
     start: Pose | None
     end: Pose
@@ -183,6 +185,7 @@ class Picture:
     mat: tuple[Point, ...] = ()
     chair: tuple[float, float] | None = None
     band: tuple[tuple[Point, Point], ...] = ()
+    right_angles: tuple[tuple[Point, Point, Point], ...] = ()
 
 
 def kneeling_hip_flexor() -> Picture:
@@ -282,55 +285,52 @@ def two_link3(a: Point3, c: Point3, la: float, lc: float, toward: Point3) -> Poi
 
 #: The view of each exercise drawn in 3D.
 CAMERAS: dict[str, Camera] = {
-    "hip_90_90": Camera(azimuth_deg=-25.0, elevation_deg=20.0),
-    "piriformis": Camera(azimuth_deg=200.0, elevation_deg=40.0),
-    "clamshell": Camera(azimuth_deg=0.0, elevation_deg=24.0),
+    "clamshell": Camera(azimuth_deg=0.0, elevation_deg=0.0),
 }
 
 
 def hip_90_90() -> Picture:
-    """Seated on the floor, front leg bent 90 degrees in front of the body, back leg bent 90
-    degrees to the side: the trunk leans forward over the front shin (seen from the front)."""
-    cam = CAMERAS["hip_90_90"]
-    r_hip, l_hip = (-9.0, 10.0, 0.0), (9.0, 10.0, 0.0)
-    legs = {
-        # front (right) leg: thigh forward, shin across in front of the body
-        "n_knee": (-13.0, 8.0, THIGH_CM),
-        "n_ankle": (-13.0 + SHIN_CM, 6.0, THIGH_CM + 3),
-        "n_toe": (-13.0 + SHIN_CM + 14, 4.0, THIGH_CM + 4),
-        # back (left) leg: thigh to the side, shin pointing back
-        "f_knee": (9.0 + THIGH_CM, 7.0, -3.0),
-        "f_ankle": (9.0 + THIGH_CM + 2, 6.0, -3.0 - SHIN_CM),
-        "f_toe": (9.0 + THIGH_CM + 4, 3.0, -3.0 - SHIN_CM - 15),
-    }
+    """Seated, seen from above (the floor is the page): the front leg bent at a right angle in
+    front of the body, the back leg bent at a right angle to the side (both angles marked);
+    the trunk leans forward over the front shin."""
+    r_hip, l_hip = (9.0, 0.0), (-9.0, 0.0)
+    r_knee, l_knee = (11.0, THIGH_CM), (-9.0 - THIGH_CM, 0.0)
+    r_ankle, l_ankle = (11.0 - SHIN_CM, THIGH_CM), (-9.0 - THIGH_CM, -SHIN_CM)
 
-    def pose(lean_deg: float) -> Pose:
-        lean = math.radians(lean_deg)
-        up = (0.0, math.cos(lean), math.sin(lean))
-        mid_sh = along((0.0, 10.0, 0.0), up, TRUNK_CM)
-        r_sh, l_sh = _add(mid_sh, (-19.0, 0, 0)), _add(mid_sh, (19.0, 0, 0))
-        r_hand, l_hand = (-8.0, 10.0, THIGH_CM + 2), (20.0, 8.0, THIGH_CM + 4)
+    def pose(lean_cm: float) -> Pose:
+        sh_y = lean_cm
+        r_sh, l_sh = (17.0, sh_y), (-17.0, sh_y)
+        l_hand = (-32.0, 16.0)  # the other hand rests on the front knee, under the trunk
         joints = {
+            "head": (0.0, sh_y + 12.0),
             "n_hip": r_hip,
             "f_hip": l_hip,
             "n_shoulder": r_sh,
             "f_shoulder": l_sh,
-            "head": along(mid_sh, up, NECK_CM),
-            "n_elbow": two_link3(r_sh, r_hand, UPPER_ARM_CM, FOREARM_CM, (-1, 0, 0)),
-            "n_hand": r_hand,
-            "f_elbow": two_link3(l_sh, l_hand, UPPER_ARM_CM, FOREARM_CM, (1, 0, 0)),
+            "n_knee": r_knee,
+            "n_ankle": r_ankle,
+            "n_toe": shift(r_ankle, -12.0, 2.0),
+            "f_knee": l_knee,
+            "f_ankle": l_ankle,
+            "f_toe": shift(l_ankle, -2.0, -12.0),
+            "f_elbow": two_link(l_sh, l_hand, UPPER_ARM_CM, FOREARM_CM, -1),
             "f_hand": l_hand,
-            **legs,
         }
-        return cam.pose(joints)
+        # seen from above: legs on the floor, then the arms, the trunk and the head on top
+        height = {k: 50.0 if "shoulder" in k or k == "head" else 30.0 if "hip" in k else 0.0
+                  for k in joints}  # fmt: skip
+        height.update({k: 35.0 for k in ("f_elbow", "f_hand")})
+        height["head"] = 70.0
+        return Pose(joints, depth=height)
 
     return Picture(
         start=None,
-        end=pose(28.0),
-        arrows=(Arrow(cam.p((-24.0, 92.0, 14.0)), cam.p((-24.0, 70.0, 52.0)), -6.0),),
-        feel=(cam.p((-14.0, 14.0, -6.0)),),
+        end=pose(6.0),
+        arrows=(Arrow((0.0, 30.0), (0.0, 52.0), 0.0),),
+        feel=((17.0, -8.0),),
         floor=False,
-        mat=cam.floor(-55.0, -75.0, 85.0, 75.0),
+        mat=((-72.0, -62.0), (42.0, -62.0), (42.0, 66.0), (-72.0, 66.0)),
+        right_angles=((r_hip, r_knee, r_ankle), (l_hip, l_knee, l_ankle)),
     )
 
 
@@ -347,85 +347,70 @@ def _supine(cam: Camera, hip_y: float = 10.0) -> dict[str, Point3]:
 
 
 def figure_4() -> Picture:
-    """Lying on the back, seen from the side of the crossed leg: its ankle rests on the other
-    knee, and the other thigh is pulled toward the chest with both hands."""
+    """Lying on the back, seen from the side of the crossed (stretched) leg: its ankle rests
+    on the other knee, and the other thigh is pulled toward the chest with the hands."""
     hip = (0.0, 10.0)
     shoulder = shoulder_of(hip, 180.0)
-    support = leg_angles(hip, 100.0, -4.0, 60.0)
-    crossed_ankle = at(support[0], -80.0, 6.0)
-    crossed_knee = at(hip, 58.0, 0.62 * THIGH_CM)
-    hand = at(hip, 100.0, 0.72 * THIGH_CM)
+    support = leg_angles(hip, 98.0, -4.0, 60.0)
+    crossed_ankle = at(support[0], -85.0, 7.0)
+    crossed_knee = at(hip, 42.0, 0.7 * THIGH_CM)
+    hand = at(hip, 98.0, 0.7 * THIGH_CM)
     end = side_pose(
         hip=hip,
         trunk_deg=180.0,
-        head_deg=175.0,
+        head_deg=178.0,
         legs={
             "f": support,
-            "n": (crossed_knee, crossed_ankle, at(crossed_ankle, 150.0, 0.8 * FOOT_CM)),
+            "n": (crossed_knee, crossed_ankle, at(crossed_ankle, 160.0, 0.8 * FOOT_CM)),
         },
-        arms={"n": arm_to(shoulder, hand, -1), "f": arm_to(shoulder, shift(hand, -2, 2), -1)},
+        arms={"f": arm_to(shoulder, hand, -1)},
     )
     knee = support[0]
     return Picture(
         start=None,
         end=end,
-        arrows=(Arrow(shift(knee, 22, 12), shift(knee, -6, 22), 8.0),),
-        feel=(shift(hip, 8.0, 4.0),),
+        arrows=(Arrow(shift(knee, 26, 6), shift(knee, 2, 20), 8.0),),
+        feel=(shift(hip, 6.0, 2.0),),
     )
 
 
 def piriformis() -> Picture:
-    """Lying on the back, the right knee is pulled toward the left shoulder (seen from the
-    right, above)."""
-    cam = CAMERAS["piriformis"]
-    body = _supine(cam)
-    l_hip, r_hip = body["l_hip"], body["r_hip"]
-    l_leg = {"n_knee": (THIGH_CM, 9.0, 9.0), "n_ankle": (THIGH_CM + SHIN_CM, 8.0, 9.0),
-             "n_toe": (THIGH_CM + SHIN_CM + 3, 24.0, 9.0)}  # fmt: skip
+    """Lying on the back, seen from the side of the stretched leg: its knee is pulled up and
+    across toward the opposite shoulder; the other leg stays straight on the floor."""
+    hip = (0.0, 10.0)
+    shoulder = shoulder_of(hip, 180.0)
+    straight = ((THIGH_CM, 8.0), (THIGH_CM + SHIN_CM, 7.0), (THIGH_CM + SHIN_CM + 2, 24.0))
 
     def pose(pulled: bool) -> Pose:
         if pulled:
-            r_knee = along(r_hip, (-0.45, 0.75, 0.55), THIGH_CM)
-            r_ankle = along(r_knee, (0.7, -0.55, -0.2), SHIN_CM)
-            l_hand, r_hand = _add(r_knee, (0.0, 6.0, 6.0)), _add(r_ankle, (-2.0, 8.0, -4.0))
+            leg = leg_angles(hip, 118.0, -20.0, 20.0, scale=0.92)
+            hand = shift(leg[0], -2.0, -6.0)
+            arm = arm_to(shoulder, hand, -1)
         else:
-            r_knee, r_ankle = (THIGH_CM, 9.0, -9.0), (THIGH_CM + SHIN_CM, 8.0, -9.0)
-            l_hand, r_hand = (-14.0, 3.0, 30.0), (-14.0, 3.0, -30.0)
-        joints = {
-            "head": body["head"],
-            "f_hip": l_hip,
-            "n_hip": r_hip,
-            "f_shoulder": body["l_shoulder"],
-            "n_shoulder": body["r_shoulder"],
-            "n_knee": r_knee,
-            "n_ankle": r_ankle,
-            "n_toe": _add(r_ankle, (3.0, 16.0, 0.0) if not pulled else (14.0, 2.0, 0.0)),
-            "f_knee": l_leg["n_knee"],
-            "f_ankle": l_leg["n_ankle"],
-            "f_toe": l_leg["n_toe"],
-            "f_elbow": two_link3(body["l_shoulder"], l_hand, UPPER_ARM_CM, FOREARM_CM, (0, 1, 1)),
-            "f_hand": l_hand,
-            "n_elbow": two_link3(body["r_shoulder"], r_hand, UPPER_ARM_CM, FOREARM_CM, (0, 1, -1)),
-            "n_hand": r_hand,
-        }
-        return cam.pose(joints)
+            leg = straight
+            arm = arm_to(shoulder, (-4.0, 5.0), 1)
+        return side_pose(
+            hip=hip,
+            trunk_deg=180.0,
+            head_deg=178.0,
+            legs={"n": leg, "f": straight},
+            arms={"f": arm},
+        )
 
     start, end = pose(False), pose(True)
     return Picture(
         start=start,
         end=end,
         arrows=(
-            Arrow(shift(start.joints["n_knee"], 0, 14), shift(end.joints["n_knee"], 6, 12), 12.0),
+            Arrow(shift(start.joints["n_knee"], 4, 16), shift(end.joints["n_knee"], -12, 6), 14.0),
         ),
-        feel=(cam.p((4.0, 12.0, -16.0)),),
-        floor=False,
-        mat=cam.floor(-95.0, -40.0, 100.0, 40.0),
+        feel=(shift(hip, 4.0, 0.0),),
     )
 
 
 def clamshell() -> Picture:
     """Lying on the left side, hips and knees bent, feet together: the top knee opens like a
-    clamshell while the feet stay together (seen from the front, above)."""
+    clamshell while the feet stay together (seen from the front)."""
     cam = CAMERAS["clamshell"]
     b_hip, t_hip = (0.0, 11.0, 0.0), (0.0, 29.0, 0.0)
     b_sh, t_sh = (-TRUNK_CM, 12.0, 0.0), (-TRUNK_CM, 42.0, 0.0)
@@ -435,9 +420,8 @@ def clamshell() -> Picture:
     t_ankle = _add(b_ankle, (0.0, 12.0, 0.0))
 
     def pose(open_: bool) -> Pose:
-        toward = (0.0, 1.0, 0.45) if open_ else (0.0, 0.0, 1.0)
+        toward = (0.0, 1.0, 0.15) if open_ else (0.0, 0.0, 1.0)
         t_knee = two_link3(t_hip, t_ankle, THIGH_CM, SHIN_CM, toward)
-        t_hand = (-28.0, 3.0, 26.0)
         joints = {
             "head": (-TRUNK_CM - NECK_CM, 30.0, 0.0),
             "f_hip": b_hip,
@@ -452,28 +436,21 @@ def clamshell() -> Picture:
             "n_toe": along(t_ankle, (1.0, 0.0, 0.2), FOOT_CM),
             "f_elbow": (-TRUNK_CM - 24, 6.0, 4.0),
             "f_hand": (-TRUNK_CM - 50, 6.0, 8.0),
-            "n_elbow": two_link3(t_sh, t_hand, UPPER_ARM_CM, FOREARM_CM, (0, 1, 0)),
-            "n_hand": t_hand,
+            "n_elbow": two_link3(t_sh, (-28.0, 3.0, 26.0), UPPER_ARM_CM, FOREARM_CM, (0, 1, 0)),
+            "n_hand": (-28.0, 3.0, 26.0),
         }
         return cam.pose(joints)
 
     start, end = pose(False), pose(True)
     band_b = cam.p(along(b_hip, thigh_dir, 0.8 * THIGH_CM))
-    band_t = end.joints["n_knee"]
-    band_t = (
-        0.2 * end.joints["n_hip"][0] + 0.8 * band_t[0],
-        0.2 * end.joints["n_hip"][1] + 0.8 * band_t[1],
-    )
+    hip2, knee2 = end.joints["n_hip"], end.joints["n_knee"]
+    band_t = (0.2 * hip2[0] + 0.8 * knee2[0], 0.2 * hip2[1] + 0.8 * knee2[1])
     return Picture(
         start=start,
         end=end,
-        arrows=(
-            Arrow(shift(start.joints["n_knee"], 10, 6), shift(end.joints["n_knee"], 12, 6), -8.0),
-        ),
+        arrows=(Arrow(shift(start.joints["n_knee"], 12, 4), shift(knee2, 14, 4), -10.0),),
         feel=(cam.p((-4.0, 34.0, -8.0)),),
         band=((band_b, band_t),),
-        floor=False,
-        mat=cam.floor(-100.0, -30.0, 85.0, 45.0),
     )
 
 
@@ -726,6 +703,17 @@ def arrow_svg(arrow: Arrow) -> list[str]:
     return [path, *polys]
 
 
+def right_angle_svg(a: Point, vertex: Point, b: Point, size: float = 9.0) -> str:
+    """A small square in the angle at ``vertex`` between the directions to ``a`` and ``b``."""
+    ua = (a[0] - vertex[0], a[1] - vertex[1])
+    ub = (b[0] - vertex[0], b[1] - vertex[1])
+    na, nb = math.hypot(*ua) or 1.0, math.hypot(*ub) or 1.0
+    pa = (vertex[0] + size * ua[0] / na, vertex[1] + size * ua[1] / na)
+    pb = (vertex[0] + size * ub[0] / nb, vertex[1] + size * ub[1] / nb)
+    corner = (pa[0] + pb[0] - vertex[0], pa[1] + pb[1] - vertex[1])
+    return _polyline([pa, corner, pb], ARROW, 2.5)
+
+
 def _chair_svg(x_back: float, seat_cm: float) -> list[str]:
     front = x_back + 42.0
     lines = [
@@ -795,6 +783,8 @@ def picture_svg(name: str) -> str:
         )
     for a, b in picture.band:
         parts.append(_polyline([a, b], BAND, 4.0))
+    for a, v, b in picture.right_angles:
+        parts.append(right_angle_svg(a, v, b))
     for arrow in picture.arrows:
         parts += arrow_svg(arrow)
     body = "\n".join(parts)
