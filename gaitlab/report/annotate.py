@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 CRF: int = 23
 PRESET: str = "veryfast"
 
+#: Frames between two progress reports.
+PROGRESS_EVERY: int = 15
+
 #: Distance of an angle label from its joint, as a share of the picture's width.
 LABEL_OFFSET: float = 0.05
 
@@ -127,6 +130,7 @@ def write_annotated_video(
     *,
     crf: int = CRF,
     preset: str = PRESET,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Path:
     """Write the clip with its skeleton and live angles drawn on, as H.264 MP4 (atomically).
 
@@ -139,6 +143,9 @@ def write_annotated_video(
         Where to write (``annotated.mp4``).
     crf, preset
         libx264 quality (lower is better) and speed.
+    progress
+        Called with ``(frames_done, frames_total)`` every :data:`PROGRESS_EVERY` frames and
+        at the end.
 
     Raises
     ------
@@ -152,6 +159,7 @@ def write_annotated_video(
         raise ValueError(f"{clip.name} has no video to draw on (its landmarks were given).")
     tracks: PoseTracks = clip.tracks
     label = angle_labeller(clip)
+    total = int(info.n_frames) or tracks.n_frames
     width, height = even_size(int(info.width_px), int(info.height_px))
     rate = frame_rate(info.fps, info.slowmo_factor)
     path = Path(path)
@@ -171,5 +179,9 @@ def write_annotated_video(
             picture = av.VideoFrame.from_ndarray(image, format="rgb24")
             picture.pts = n
             out.mux(stream.encode(picture))
+            if progress is not None and n % PROGRESS_EVERY == 0:
+                progress(n, total)
         out.mux(stream.encode(None))
+    if progress is not None:
+        progress(total, total)
     return path

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -19,10 +20,19 @@ import jinja2
 import markupsafe
 
 from gaitlab import __version__
+from gaitlab.metrics.sagittal import NEAR_LEG_METRICS
 from gaitlab.report.cycles import CycleCurves
 from gaitlab.report.exercises import flagged_exercises, week_plan
 from gaitlab.report.figures import Reference, cycle_plot_svg, image_jpeg_uri, plot_references
 from gaitlab.report.keyframes import KeyFrame
+from gaitlab.report.plain import (
+    GUIDE_ANCHORS,
+    PATTERN_VIEW,
+    format_number,
+    method_error,
+    missing_clips,
+    verdict_cards,
+)
 from gaitlab.result import Evidence, Finding, Metric
 from gaitlab.words import entry, say
 
@@ -76,18 +86,8 @@ def render_html(context: Mapping[str, Any]) -> str:
 
 # ----------------------------------------------------------------------------- formatting
 def format_value(value: float | None, unit: str) -> str:
-    """A number with its unit, rounded for people (``12.5 deg``, ``1.25 leg lengths``)."""
-    if value is None:
-        return "–"
-    if unit == "leg length":
-        return f"{value:.2f} leg lengths"
-    if unit.startswith("%"):
-        return f"{value:.0f}{unit}"
-    if unit in ("steps/min", "ms"):
-        return f"{value:.0f} {unit}"
-    if unit == "deg":
-        return f"{value:.1f} deg"
-    return f"{value:.2f} {unit}".strip()
+    """A number with its unit, rounded for people (:func:`gaitlab.report.plain.format_number`)."""
+    return format_number(value, unit)
 
 
 def metric_label(name: str) -> str:
@@ -107,22 +107,37 @@ def catalogue_entry(key: str) -> Any | None:
 
 
 # ----------------------------------------------------------------------------- sections
-def verdict_items(findings: Sequence[Finding]) -> list[dict[str, Any]]:
-    """One line per finding: its title, status and the catalogue's sentence."""
-    return [
-        {
-            "pattern": f.pattern,
-            "title": say(f"finding.{f.pattern}.title"),
-            "status": f.status,
-            "status_label": say(f"report.status.{f.status}"),
-            "summary": f.summary,
-            "clip": say("report.verdict.from_clip", clip=f.clip) if f.clip else "",
-        }
-        for f in findings
-    ]
+def side_difference(
+    m: Metric | None, settings: Mapping[str, Any], *, far_leg_said: bool = False
+) -> str:
+    """A word on whether a metric's left/right difference is real: larger than both the
+    stride-to-stride spread of two side means (95 %) and the method's smallest detectable
+    change (``mdc`` of the history settings); from a side view, the far leg's value is less
+    reliable and is not compared (said once per table when ``far_leg_said``)."""
+    if m is None or m.left is None or m.right is None:
+        return ""
+    unit = m.unit
+    diff = abs(m.left - m.right)
+    if m.name in NEAR_LEG_METRICS:
+        if not far_leg_said:
+            return say("report.sides.far_leg", diff=format_value(diff, unit))
+        return ""
+    limits = []
+    err = method_error(settings, m.name)
+    if err is not None:
+        limits.append(err * math.sqrt(2.0))
+    if m.sd is not None and m.n_strides >= 4:
+        limits.append(1.96 * m.sd * math.sqrt(4.0 / m.n_strides))
+    if not limits:
+        return say("report.sides.unknown", diff=format_value(diff, unit))
+    limit = max(limits)
+    key = "report.sides.real" if diff > limit else "report.sides.not_real"
+    return say(key, diff=format_value(diff, unit), limit=format_value(limit, unit))
 
 
-def evidence_row(e: Evidence, metrics: Mapping[str, Metric]) -> dict[str, Any]:
+def evidence_row(
+    e: Evidence, metrics: Mapping[str, Metric], settings: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """One evidence line: value, sides, threshold and its source, result and trust."""
     m = metrics.get(e.metric)
     unit = e.unit or (m.unit if m is not None else "")
@@ -149,6 +164,7 @@ def evidence_row(e: Evidence, metrics: Mapping[str, Metric]) -> dict[str, Any]:
         "trust": e.trust or "",
         "strides": n,
         "note": e.note or (m.reason if m is not None and m.reason else ""),
+        "sides": side_difference(m, settings or {}),
     }
 
 
@@ -180,7 +196,7 @@ def evidence_sections(analysis: Analysis) -> list[dict[str, Any]]:
                 "status": f.status,
                 "status_label": say(f"report.status.{f.status}"),
                 "explanation": say(f"finding.{f.pattern}.explanation"),
-                "rows": [evidence_row(e, metrics) for e in f.evidence],
+                "rows": [evidence_row(e, metrics, analysis.settings) for e in f.evidence],
                 "strides": (
                     say(
                         "report.evidence.strides",
@@ -192,14 +208,28 @@ def evidence_sections(analysis: Analysis) -> list[dict[str, Any]]:
                     else ""
                 ),
                 "tracking": tracking_line(clip) if clip is not None else "",
-                "reason": f.summary if f.status == "not_assessed" else "",
+                "reason": " ".join(
+                    missing_clips(analysis.clips, PATTERN_VIEW.get(f.pattern, "side"))
+                )
+                if f.status == "not_assessed"
+                else "",
             }
         )
     return out
 
 
+def normal_range(name: str, settings: Mapping[str, Any]) -> str:
+    """The usual values of a metric with their source (the settings' ``[reference.<name>]``),
+    or an empty string when none is known."""
+    ref = settings.get("reference", {}).get(name)
+    if not ref:
+        return ""
+    return say("report.reference.range", text=ref["text"], source=ref["source"])
+
+
 def other_metric_rows(analysis: Analysis) -> list[dict[str, str]]:
-    """Further measured metrics, for reference."""
+    """Further measured metrics, for reference (the far leg's caveat is said once, above the
+    table: :func:`other_metrics_note`)."""
     rows = []
     for name in OTHER_METRICS:
         m = analysis.metrics.get(name)
@@ -207,6 +237,7 @@ def other_metric_rows(analysis: Analysis) -> list[dict[str, str]]:
             continue
         rows.append(
             {
+                "metric": name,
                 "label": metric_label(name),
                 "value": format_value(m.value, m.unit) + (f" ({m.label})" if m.label else ""),
                 "left": format_value(m.left, m.unit),
@@ -214,9 +245,21 @@ def other_metric_rows(analysis: Analysis) -> list[dict[str, str]]:
                 "strides": str(m.n_strides),
                 "trust": m.accuracy or "",
                 "clip": m.clip or "",
+                "note": side_difference(m, analysis.settings, far_leg_said=True),
+                "normal": normal_range(name, analysis.settings),
             }
         )
     return rows
+
+
+def other_metrics_note(analysis: Analysis) -> str:
+    """Said once above the other measurements when some come from the near leg only."""
+    if any(
+        name in NEAR_LEG_METRICS and m.value is not None and m.left is not None
+        for name, m in analysis.metrics.items()
+    ):
+        return say("report.sides.far_leg_table")
+    return ""
 
 
 def keyframe_groups(frames: Sequence[KeyFrame]) -> list[dict[str, Any]]:
@@ -296,13 +339,14 @@ def plot_groups(
     return list(groups.values())
 
 
-def todo_section(findings: Sequence[Finding], programme_href: str | None = None) -> dict[str, Any]:
+def todo_section(
+    findings: Sequence[Finding],
+    programme_href: str | None = None,
+    programme_pdf: str | None = None,
+) -> dict[str, Any]:
     """Exercises (plan, cards, week) for each flagged finding, or what was not assessed when
     nothing is flagged."""
     flagged = flagged_exercises(findings)
-    not_assessed = [say(f"finding.{f.pattern}.not_assessed") for f in findings
-                    if f.status == "not_assessed"]  # fmt: skip
-    undecided = [f.summary for f in findings if f.status == "insufficient_evidence"]
     return {
         "flagged": flagged,
         "week": week_plan([f["pattern"] for f in flagged]),
@@ -312,9 +356,11 @@ def todo_section(findings: Sequence[Finding], programme_href: str | None = None)
             say("programme.link", file=programme_href) if flagged and programme_href else ""
         ),
         "programme_href": programme_href if flagged else None,
+        "programme_pdf": (
+            say("programme.in_pdf", file=programme_pdf) if flagged and programme_pdf else ""
+        ),
         "see_therapist": say("advice.see_therapist") if flagged else "",
-        "nothing_flagged": "" if flagged else say("advice.nothing_flagged"),
-        "not_assessed": not_assessed + undecided,
+        "nothing_flagged": "" if flagged else say("report.plain.nothing_to_change"),
     }
 
 
@@ -345,13 +391,19 @@ def guide_blocks(node: Any, heading: str = "") -> list[dict[str, Any]]:
 
 
 def _plain(x: Any) -> dict[str, str]:
-    """A list item of the guide as ``{"lead", "text"}``: a table item's first value leads."""
+    """A list item of the guide as ``{"lead", "text", "anchor"}``: a topic leads its text (a
+    ``view`` item gets the anchor the report's next steps link to); else a table item's first
+    value leads."""
+    if isinstance(x, dict) and "topic" in x and "text" in x:
+        view = x.get("view")
+        anchor = GUIDE_ANCHORS.get(str(view), "") if view else ""
+        return {"lead": str(x["topic"]), "text": str(x["text"]), "anchor": anchor}
     if isinstance(x, dict):
         values = [str(v) for v in x.values()]
         if len(values) > 1:
-            return {"lead": values[0], "text": " ".join(values[1:])}
-        return {"lead": "", "text": " ".join(values)}
-    return {"lead": "", "text": str(x)}
+            return {"lead": values[0], "text": " ".join(values[1:]), "anchor": ""}
+        return {"lead": "", "text": " ".join(values), "anchor": ""}
+    return {"lead": "", "text": str(x), "anchor": ""}
 
 
 def check_label(name: str) -> str:
@@ -395,9 +447,11 @@ def quality_sections(analysis: Analysis) -> list[dict[str, Any]]:
             }
             for c in clip.checks
         ]
+        passed = [c["name"] for c in checks if c["status"] == "pass"]
         out.append(
             {
                 "clip": clip.name,
+                "passed": say("report.quality.passed", checks=", ".join(passed)) if passed else "",
                 "checks": checks,
                 "no_checks": "" if checks else say("report.quality.no_checks"),
                 "facts": facts,
@@ -423,7 +477,11 @@ def report_context(
     video_href: str | None = None,
     video_clip: str | None = None,
     programme_href: str | None = None,
+    programme_pdf: str | None = None,
+    runner: str | None = None,
+    session_date: _dt.date | None = None,
     created: _dt.datetime | None = None,
+    open_details: bool = False,
 ) -> dict[str, Any]:
     """Everything the template shows, as plain data.
 
@@ -441,6 +499,15 @@ def report_context(
         The clip it shows (its first key frame is the video's poster).
     programme_href
         Relative link to the home programme written beside the report, or None.
+    programme_pdf
+        File name of the home programme's PDF when one is written: the printed report then
+        points to it instead of repeating the exercise cards.
+    runner
+        The runner's name or code, or None.
+    session_date
+        The day the clips were filmed, or None.
+    open_details
+        Show the therapist's part open (the printed page prints it whole either way).
     created
         Time stamp shown in the subtitle (now by default).
     """
@@ -452,20 +519,29 @@ def report_context(
     return {
         "lang": "en",
         "title": say("report.title"),
-        "subtitle": say(
-            "report.subtitle", clips=clips, version=__version__, date=created.strftime("%Y-%m-%d")
-        ),
+        "who": {
+            "runner": say("report.who.runner", runner=runner) if runner else "",
+            "session": say("report.who.session", date=session_date.isoformat())
+            if session_date
+            else say("report.who.no_session"),
+            "clips": say("report.who.clips", clips=clips),
+            "made": say("report.who.made", version=__version__, date=created.strftime("%Y-%m-%d")),
+        },
         "w": _words(),
-        "verdict": verdict_items(analysis.findings),
+        "verdict": verdict_cards(analysis),
+        "open_details": open_details,
         "evidence": evidence_sections(analysis),
         "other_metrics": other_metric_rows(analysis),
+        "other_note": other_metrics_note(analysis),
         "keyframes": keyframes,
         "plots": plot_groups(
             curves, views, plot_references([e for f in analysis.findings for e in f.evidence])
         ),
-        "todo": todo_section(analysis.findings, programme_href),
+        "todo": todo_section(analysis.findings, programme_href, programme_pdf),
         "quality": quality_sections(analysis),
-        "guide": guide_blocks(guide),
+        "guide": guide_blocks(
+            {k: v for k, v in guide.items() if k != "title"} if isinstance(guide, dict) else guide
+        ),
         "better_default": "" if guide is not None else say("report.quality.better_default"),
         "video_href": video_href,
         "video_poster": next(

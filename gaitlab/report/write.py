@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -118,7 +119,10 @@ def build_html(
     video_href: str | None = None,
     video_clip: str | None = None,
     programme_href: str | None = None,
+    programme_pdf: str | None = None,
     frames: Sequence[KeyFrame] | None = None,
+    runner: str | None = None,
+    session_date: _dt.date | None = None,
 ) -> str:
     """The report page of an analysis (key frames and plots of every clip; the key frames are
     made here unless given)."""
@@ -143,8 +147,36 @@ def build_html(
             video_href=video_href,
             video_clip=video_clip,
             programme_href=programme_href,
+            programme_pdf=programme_pdf,
+            runner=runner,
+            session_date=session_date,
         )
     )
+
+
+#: Called with ``(stage, done, total)`` while the report is written: ``stage`` is the file
+#: being written (``keyframes``, ``report.html``, the PDF's name, ``home-programme.html``, the
+#: annotated clip's name); ``done == total`` when it is finished. The annotated clip reports
+#: its frames.
+ReportProgress = Callable[[str, int, int], None]
+
+
+def slug(text: str) -> str:
+    """``text`` made safe and short for a file name (``Alex Example`` -> ``alex-example``)."""
+    s = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    s = re.sub(r"[^a-z0-9]+", "-", s.lower()).strip("-")
+    return s[:40].strip("-")
+
+
+def pdf_name(stem: str, runner: str | None, session_date: _dt.date | None) -> str:
+    """The PDF's file name: ``<stem>.pdf``, or ``<stem>-<runner>-<date>.pdf`` with the runner
+    (made file-safe) and the session date when given, so it can be filed in a record."""
+    parts = [stem]
+    if runner and slug(runner):
+        parts.append(slug(runner))
+    if session_date is not None:
+        parts.append(session_date.isoformat())
+    return "-".join(parts) + ".pdf"
 
 
 def write_report(
@@ -155,6 +187,7 @@ def write_report(
     video: bool = True,
     runner: str | None = None,
     session_date: _dt.date | None = None,
+    progress: ReportProgress | None = None,
 ) -> dict[str, Path]:
     """Write the report of an analysis into ``out_dir``.
 
@@ -166,52 +199,77 @@ def write_report(
     out_dir
         The output folder (created when missing).
     pdf
-        Also write ``report.pdf``.
+        Also write the report as PDF (and the home programme's PDF when there is one).
     video
         Also write ``annotated.mp4`` (clips given as landmarks have no video to draw on).
     runner
-        The runner's name or code, shown on the pages.
+        The runner's name or code: shown on the pages and part of the PDFs' names.
     session_date
-        The day the clips were filmed, shown on the pages.
+        The day the clips were filmed: shown on the pages and part of the PDFs' names.
+    progress
+        Told of each file as it is written (:data:`ReportProgress`).
 
     Returns
     -------
     dict of str to Path
         What was written: ``report`` (``report.html``), ``keyframes`` (the key frames'
-        ``index.json``), ``pdf``, ``programme``
-        (``home-programme.html``, when a finding is flagged) and ``programme_pdf``, and
-        ``video`` (the first annotated clip) or ``video:<clip name>`` for further ones.
+        ``index.json``), ``pdf`` (``report.pdf``, or ``report-<runner>-<date>.pdf``:
+        :func:`pdf_name`), ``programme`` (``home-programme.html``, when a finding is flagged)
+        and ``programme_pdf``, and ``video`` (the first annotated clip) or
+        ``video:<clip name>`` for further ones.
     """
+    tell = progress or (lambda stage, done, total: None)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     names = video_names(analysis) if video else {}
     first = next(iter(names), None)
     flagged = programme.has_programme(analysis.findings)
+    report_pdf = pdf_name("report", runner, session_date)
+    programme_pdf = pdf_name(programme.PDF_NAME.removesuffix(".pdf"), runner, session_date)
+    tell(KEYFRAMES_DIR, 0, 1)
     frames = [k for clip in analysis.clips for k in key_frames(clip)]
+    written = {"keyframes": write_keyframes(out, frames)}
+    tell(KEYFRAMES_DIR, 1, 1)
+    tell("report.html", 0, 1)
     html = build_html(
         analysis,
         video_href=names.get(first),
         video_clip=first,
         programme_href=programme.HTML_NAME if flagged else None,
+        programme_pdf=programme_pdf if flagged and pdf else None,
         frames=frames,
+        runner=runner,
+        session_date=session_date,
     )
-    written = {"keyframes": write_keyframes(out, frames)}
     written["report"] = write_text_atomic(out / "report.html", html)
+    tell("report.html", 1, 1)
     if pdf:
         from gaitlab.report.pdf import write_pdf
 
-        written["pdf"] = write_pdf(html, out / "report.pdf", base_url=out)
+        tell(report_pdf, 0, 1)
+        written["pdf"] = write_pdf(html, out / report_pdf, base_url=out)
+        tell(report_pdf, 1, 1)
     if flagged:
+        tell(programme.HTML_NAME, 0, 1)
         page = programme.render_programme(
             programme.programme_context(analysis.findings, runner=runner, session_date=session_date)
         )
         written["programme"] = write_text_atomic(out / programme.HTML_NAME, page)
+        tell(programme.HTML_NAME, 1, 1)
         if pdf:
             from gaitlab.report.pdf import write_pdf
 
-            written["programme_pdf"] = write_pdf(page, out / programme.PDF_NAME, base_url=out)
+            tell(programme_pdf, 0, 1)
+            written["programme_pdf"] = write_pdf(page, out / programme_pdf, base_url=out)
+            tell(programme_pdf, 1, 1)
     by_name = {c.name: c for c in analysis.clips}
     for n, (clip_name, file_name) in enumerate(names.items()):
         key = "video" if n == 0 else f"video:{clip_name}"
-        written[key] = write_annotated_video(by_name[clip_name], out / file_name)
+
+        def frames_done(done: int, total: int, file_name: str = file_name) -> None:
+            tell(file_name, done, total)
+
+        written[key] = write_annotated_video(
+            by_name[clip_name], out / file_name, progress=frames_done
+        )
     return written
