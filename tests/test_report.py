@@ -35,7 +35,11 @@ from gaitlab.words import entry, say
 
 from .conftest import MALE_SIDE
 
-SECTIONS = ("verdict", "evidence", "pictures", "plots", "todo", "quality", "disclaimer")
+SECTIONS = ("verdict", "todo", "pictures", "clinician", "guide")
+#: What must not be shown outside the therapist's layer: repository paths, DOIs, "synthetic".
+TECHNICAL = re.compile(
+    r"(\b(?:benchmarks|tests|gaitlab|docs|models)/[\w./-]+|\bdoi\b|\b10\.\d{4,}/|synthetic)", re.I
+)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -105,9 +109,21 @@ def parse(html: str) -> _Page:
 
 
 def section(html: str, name: str) -> str:
-    """The HTML of one section."""
-    start = html.index(f'<section id="{name}"')
-    return html[start : html.index("</section>", start)]
+    """The HTML of the element with ``id="name"`` (a section, div, ...), nested ones included."""
+    m = re.search(rf'<(\w+)\b[^>]*\sid="{re.escape(name)}"', html)
+    assert m, f"no element with id {name}"
+    tag, depth = m.group(1), 1
+    for t in re.finditer(rf"<(/?){tag}\b[^>]*>", html[m.end() :]):
+        depth += -1 if t.group(1) else 1
+        if depth == 0:
+            return html[m.start() : m.end() + t.end()]
+    raise AssertionError(f"element {name} is not closed")
+
+
+def plain_layer(html: str) -> str:
+    """The page without the therapist's layer (the ``<section id="clinician">``)."""
+    clinician = section(html, "clinician")
+    return html.replace(clinician, "")
 
 
 def plain_text(html: str) -> str:
@@ -150,21 +166,30 @@ def test_real_report_sections_in_order_and_self_contained(real_report):
     assert 'src="annotated.mp4"' in html
 
 
-def test_real_report_verdict_has_each_finding_sentence(real_report):
+def test_real_report_verdict_in_plain_words_with_next_steps(real_report):
     html, summary = real_report
     verdict = plain_text(section(html, "verdict"))
     statuses = {f["pattern"]: f["status"] for f in summary["findings"]}
     assert statuses == {"hip_tightness": "not_flagged", "hip_weakness": "not_assessed"}
-    for f in summary["findings"]:
-        assert f["summary"] in verdict
-        assert say(f"report.status.{f['status']}") in verdict
-    # not assessed: the view that would show it
-    assert "it needs a clip filmed from behind or in front" in verdict
+    m = summary["metrics"]["hip_extension_deg"]
+    # as a therapist says it: value, threshold and what it means
+    assert say("report.plain.clear_hip_tightness") in verdict
+    assert f"{m['value']:.1f} deg: above the 10.0 deg minimum, normal" in verdict
+    assert say("report.plain.not_assessed_hip_weakness") in verdict
+    # not assessed: no rear clip was given, how to film one, and the command to add it
+    assert say("report.next.none_given_rear") in verdict
+    assert say("report.next.film_rear") in verdict
+    assert "gaitlab analyze male_side.mp4 REAR.mp4 --out DIR" in verdict
+    assert 'href="#guide-rear"' in section(html, "verdict")
+    assert 'id="guide-rear"' in section(html, "guide")
+    # the disclaimer is with the verdict, not alone at the end
+    assert say("disclaimer.text") in verdict
 
 
 def test_real_report_evidence_shows_values_thresholds_and_trust(real_report):
     html, summary = real_report
     evidence = section(html, "evidence")
+    assert evidence in section(html, "clinician")  # one click away, in the details
     m = summary["metrics"]["hip_extension_deg"]
     row_start = evidence.index('data-metric="hip_extension_deg"')
     row = plain_text(evidence[row_start : evidence.index('data-metric="step_length_leg"')])
@@ -176,17 +201,18 @@ def test_real_report_evidence_shows_values_thresholds_and_trust(real_report):
     assert "Souza 2016" in row
     assert f"{m['n_strides']} strides" in row
     assert m["accuracy"][:40] in row
+    # a word on the left/right difference: from the side the far leg is not compared
+    assert "far leg is partly hidden" in row
     steps = summary["clips"][0]["strides"]["usable_per_side"]
     text = plain_text(evidence)
     assert f"({steps['left']} left, {steps['right']} right)" in text
     assert "the pose was found in 100% of frames" in text
 
 
-def test_real_report_nothing_flagged_says_what_was_not_assessed(real_report):
+def test_real_report_nothing_flagged_says_nothing_to_change(real_report):
     html, _ = real_report
     todo = plain_text(section(html, "todo"))
-    assert say("advice.nothing_flagged") in todo
-    assert say("finding.hip_weakness.not_assessed") in todo
+    assert say("report.plain.nothing_to_change") in todo
     assert say("advice.see_therapist") not in todo  # no exercises to check
     assert "Clamshells" not in todo  # no exercises when nothing is flagged
 
@@ -203,8 +229,9 @@ def test_real_report_clip_quality_facts(real_report):
             assert c["message"] in quality
     else:
         assert say("report.quality.no_checks") in quality
+    guide = plain_text(section(html, "guide"))
     for item in entry("guide")["items"]:  # the filming guide of the words catalogue
-        assert item["topic"] in quality
+        assert item["topic"] in guide
 
 
 # ----------------------------------------------------------------------------- annotated.mp4
@@ -290,7 +317,9 @@ def test_two_view_report_both_findings_flagged_with_exercises(two_view):
     assert page.sections == list(SECTIONS)
     verdict = plain_text(section(html, "verdict"))
     for f in analysis.findings:
-        assert f.summary in verdict
+        assert say(f"report.plain.found_{f.pattern}") in verdict
+    # the sign that was found is named, with its value and threshold
+    assert "below the 10.0 deg minimum" in verdict
     todo = plain_text(section(html, "todo"))
     assert "3 sets of 10" in todo
     assert "5-10 minutes" in todo
@@ -441,8 +470,10 @@ def test_pdf_renders_pages_with_the_verdict(two_view):
     ).stdout
     flat = re.sub(r"\s+", " ", text)
     for f in analysis.findings:
-        assert f.summary in flat
+        assert say(f"report.plain.found_{f.pattern}") in flat
     assert say("disclaimer.text") in flat
+    # the printed report points to the home programme instead of repeating the cards
+    assert written["programme_pdf"].name in flat
 
 
 def test_autoescape_keeps_markup_in_names_as_text(tmp_path):
