@@ -34,7 +34,7 @@ from gaitlab.video import iter_frames
 from gaitlab.words import say
 
 if TYPE_CHECKING:
-    from gaitlab.api import ClipAnalysis
+    from gaitlab.result.analysis import ClipAnalysis
 
 
 #: libx264 settings: a visually clean picture at a modest size, encoded quickly.
@@ -137,7 +137,7 @@ def write_annotated_video(
     Parameters
     ----------
     clip
-        A :class:`gaitlab.api.ClipAnalysis` whose video file is still readable
+        A :class:`gaitlab.result.analysis.ClipAnalysis` whose video file is still readable
         (``clip.pose.video.codec`` is not ``"none"``).
     path
         Where to write (``annotated.mp4``).

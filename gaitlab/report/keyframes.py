@@ -33,7 +33,7 @@ import pandas as pd
 from gaitlab.errors import GaitlabError
 from gaitlab.events import columns as C
 from gaitlab.metrics import frontal, sagittal
-from gaitlab.metrics.common import leg_length_px
+from gaitlab.pose.body import leg_length_px
 from gaitlab.pose.landmarks import INDEX, side_index
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.report import draw
@@ -42,7 +42,7 @@ from gaitlab.video import iter_frames
 from gaitlab.words import say
 
 if TYPE_CHECKING:
-    from gaitlab.api import ClipAnalysis
+    from gaitlab.result.analysis import ClipAnalysis
 
 
 SIDE_KEYS: tuple[str, ...] = ("foot_strike", "mid_stance", "toe_off")
@@ -481,7 +481,7 @@ def key_frames(clip: ClipAnalysis) -> list[KeyFrame]:
     Parameters
     ----------
     clip
-        A :class:`gaitlab.api.ClipAnalysis`.
+        A :class:`gaitlab.result.analysis.ClipAnalysis`.
     """
     tracks: PoseTracks = clip.tracks
     strides = usable_strides(clip.strides)

@@ -30,7 +30,7 @@ from gaitlab.report.html import keyframe_caption, render_html, report_context
 from gaitlab.report.keyframes import INDEX_SCHEMA, KeyFrame, key_frames
 
 if TYPE_CHECKING:
-    from gaitlab.api import Analysis, ClipAnalysis
+    from gaitlab.result.analysis import Analysis, ClipAnalysis
 
 
 #: The key frames' folder in the report folder, and its index.
@@ -194,7 +194,7 @@ def write_report(
     Parameters
     ----------
     analysis
-        The :class:`gaitlab.api.Analysis` (from :func:`gaitlab.analyze`, or
+        The :class:`gaitlab.result.analysis.Analysis` (from :func:`gaitlab.analyze`, or
         :func:`gaitlab.api.assemble` of :func:`gaitlab.api.analyze_tracks` results).
     out_dir
         The output folder (created when missing).
