@@ -548,3 +548,74 @@ def test_cli_report_options(tmp_path, monkeypatch):
     assert (tmp_path / "b" / "report.pdf").read_bytes().startswith(b"%PDF")
     summary = json.loads((tmp_path / "b" / "summary.json").read_text())
     assert summary["findings"][0]["status"] == "not_flagged"
+
+
+# ----------------------------------------------------------------------------- who, units, ranges
+def test_distances_in_centimetres_when_the_height_is_known(tmp_path):
+    cfg = load_defaults().with_overrides({"runner": {"height_m": 1.75}})
+    side = generate_run(RunnerSpec(view="side", hip_extension_deg=4.0)).tracks
+    analysis = assemble([analyze_tracks(side, cfg, name="side.mp4")], cfg)
+    html = write_report(analysis, tmp_path, video=False)["report"].read_text(encoding="utf-8")
+    m = analysis.metrics["step_length_leg"]
+    cm = analysis.metrics["step_length_m"].value * 100.0
+    verdict = plain_text(section(html, "verdict"))
+    # step length as a therapist says it, with centimetres from the height
+    assert re.search(
+        rf"Step length {m.value:.2f} leg lengths \({cm:.0f} cm\): (above|below) the 0.90", verdict
+    )
+    ahead = analysis.metrics["foot_strike_ahead_leg"].value * 0.491 * 175.0
+    assert f"({ahead:.0f} cm)" in plain_text(section(html, "evidence"))
+    without = write_report(assemble(analysis.clips, load_defaults()), tmp_path / "b", video=False)
+    assert " cm)" not in plain_text(without["report"].read_text(encoding="utf-8"))
+
+
+def test_usual_values_with_their_sources_and_coarse_timing(tmp_path):
+    cfg = load_defaults()
+    side = generate_run(RunnerSpec(view="side")).tracks  # 30 fps
+    analysis = assemble([analyze_tracks(side, cfg, name="side.mp4")], cfg)
+    html = write_report(analysis, tmp_path, video=False)["report"].read_text(encoding="utf-8")
+    evidence = section(html, "evidence")
+    row = plain_text(evidence[evidence.index('data-metric="cadence_spm"') :])
+    assert "uninjured men run at about 171 steps/min" in row and "Heiderscheit" in row
+    knee = plain_text(evidence[evidence.index('data-metric="knee_flexion_peak_stance_deg"') :])
+    assert "about 40-45 deg" in knee and "Souza 2016" in knee
+    contact = plain_text(evidence[evidence.index('data-metric="contact_time_ms"') :])
+    assert "this time is coarse; film at 60 or more" in contact
+    assert "no published source" in contact
+
+
+def test_a_check_that_could_not_be_measured_never_reads_pass(tmp_path):
+    cfg = load_defaults()
+    clip = analyze_tracks(generate_run(RunnerSpec(view="side")).tracks, cfg, name="a.mp4")
+    unmeasured = Check(
+        name="tilt",
+        status="pass",
+        message=say("check.not_measured", what=say("check.labels.tilt")),
+        fix="",
+        unit="deg",
+    )
+    html = write_report(
+        assemble([dataclasses.replace(clip, checks=(unmeasured,))], cfg), tmp_path, video=False
+    )["report"].read_text(encoding="utf-8")
+    quality = section(html, "quality")
+    row = plain_text(quality[quality.index("check-not_measured") :])
+    assert say("report.quality.status_not_measured") in row
+    assert say("report.quality.status_pass") not in plain_text(quality)
+
+
+def test_who_and_when_in_the_header_and_the_pdf_name(two_view, tmp_path):
+    analysis, _ = two_view
+    written = write_report(
+        analysis, tmp_path, pdf=False, video=False, runner="Zoë O'Neil", session_date=None
+    )
+    html = written["report"].read_text(encoding="utf-8")
+    header = plain_text(html[: html.index("<main>")])
+    assert say("report.who.runner", runner="Zoë O'Neil") in header
+    assert say("report.who.no_session") in header
+    from gaitlab.report.write import pdf_name
+
+    assert pdf_name("report", "Zoë O'Neil", None) == "report-zoe-o-neil.pdf"
+    assert pdf_name("report", None, None) == "report.pdf"
+    import datetime as _dt
+
+    assert pdf_name("report", "R 12", _dt.date(2026, 3, 4)) == "report-r-12-2026-03-04.pdf"

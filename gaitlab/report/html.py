@@ -20,6 +20,7 @@ import jinja2
 import markupsafe
 
 from gaitlab import __version__
+from gaitlab.config import load_defaults
 from gaitlab.metrics.sagittal import NEAR_LEG_METRICS
 from gaitlab.report.cycles import CycleCurves
 from gaitlab.report.exercises import flagged_exercises, week_plan
@@ -29,14 +30,16 @@ from gaitlab.report.plain import (
     GUIDE_ANCHORS,
     PATTERN_VIEW,
     format_number,
+    in_cm,
     method_error,
     missing_clips,
     verdict_cards,
 )
-from gaitlab.result import Evidence, Finding, Metric
+from gaitlab.result import Check, Evidence, Finding, Metric
 from gaitlab.words import entry, say
 
 if TYPE_CHECKING:
+    from gaitlab.config.settings import Settings
     from gaitlab.result.analysis import Analysis, ClipAnalysis
     from gaitlab.signals.view import ViewEstimate
 
@@ -107,9 +110,7 @@ def catalogue_entry(key: str) -> Any | None:
 
 
 # ----------------------------------------------------------------------------- sections
-def side_difference(
-    m: Metric | None, settings: Mapping[str, Any], *, far_leg_said: bool = False
-) -> str:
+def side_difference(m: Metric | None, settings: Settings, *, far_leg_said: bool = False) -> str:
     """A word on whether a metric's left/right difference is real: larger than both the
     stride-to-stride spread of two side means (95 %) and the method's smallest detectable
     change (``mdc`` of the history settings); from a side view, the far leg's value is less
@@ -136,7 +137,7 @@ def side_difference(
 
 
 def evidence_row(
-    e: Evidence, metrics: Mapping[str, Metric], settings: Mapping[str, Any] | None = None
+    e: Evidence, metrics: Mapping[str, Metric], settings: Settings | None = None
 ) -> dict[str, Any]:
     """One evidence line: value, sides, threshold and its source, result and trust."""
     m = metrics.get(e.metric)
@@ -154,7 +155,8 @@ def evidence_row(
         "metric": e.metric,
         "label": metric_label(e.metric),
         "role": say(f"report.evidence.role_{e.role}"),
-        "value": format_value(e.value, unit),
+        "value": format_value(e.value, unit)
+        + in_cm(e.metric, e.value, unit, metrics, settings or load_defaults()),
         "left": format_value(m.left if m is not None else None, unit),
         "right": format_value(m.right if m is not None else None, unit),
         "threshold": f"{_COMPARISON_WORDS[e.comparison]} {format_value(e.threshold, unit)}",
@@ -164,7 +166,7 @@ def evidence_row(
         "trust": e.trust or "",
         "strides": n,
         "note": e.note or (m.reason if m is not None and m.reason else ""),
-        "sides": side_difference(m, settings or {}),
+        "sides": side_difference(m, settings or load_defaults()),
     }
 
 
@@ -218,13 +220,35 @@ def evidence_sections(analysis: Analysis) -> list[dict[str, Any]]:
     return out
 
 
-def normal_range(name: str, settings: Mapping[str, Any]) -> str:
-    """The usual values of a metric with their source (the settings' ``[reference.<name>]``),
-    or an empty string when none is known."""
-    ref = settings.get("reference", {}).get(name)
-    if not ref:
+def normal_range(name: str, settings: Settings) -> str:
+    """The usual values of a metric with their source (the settings' ``[reference.<name>]``
+    and the catalogue's sentence), or an empty string when none are known."""
+    ref = settings.reference_for(name)
+    if ref is None:
         return ""
-    return say("report.reference.range", text=ref["text"], source=ref["source"])
+    text = say(f"reference.{name}", low=ref.low, high=ref.high)
+    if ref.source.startswith("none"):
+        source = say("reference.no_source", rationale=ref.rationale or "")
+    else:
+        source = ref.source.split(" (")[0]  # the citation; the config keeps the detail
+    return say("report.reference.range", text=text, source=source)
+
+
+#: Metrics timed from foot contacts: coarse below the recommended frame rate.
+TIMED_METRICS: tuple[str, ...] = ("contact_time_ms", "flight_time_ms", "duty_factor_pct")
+
+
+def timing_note(name: str, analysis: Analysis) -> str:
+    """That a contact time from a clip below the recommended frame rate is coarse (said where
+    the number is shown, so it is never a headline without it)."""
+    if name not in TIMED_METRICS:
+        return ""
+    recommended = float(analysis.settings.checks.frame_rate.recommended_fps)
+    fps = min((float(c.pose.video.fps) for c in analysis.clips if c.view.label == "side"),
+              default=recommended)  # fmt: skip
+    if fps >= recommended:
+        return ""
+    return say("report.timing_coarse", fps=fps, recommended=recommended)
 
 
 def other_metric_rows(analysis: Analysis) -> list[dict[str, str]]:
@@ -239,13 +263,22 @@ def other_metric_rows(analysis: Analysis) -> list[dict[str, str]]:
             {
                 "metric": name,
                 "label": metric_label(name),
-                "value": format_value(m.value, m.unit) + (f" ({m.label})" if m.label else ""),
+                "value": format_value(m.value, m.unit)
+                + in_cm(name, m.value, m.unit, analysis.metrics, analysis.settings)
+                + (f" ({m.label})" if m.label else ""),
                 "left": format_value(m.left, m.unit),
                 "right": format_value(m.right, m.unit),
                 "strides": str(m.n_strides),
                 "trust": m.accuracy or "",
                 "clip": m.clip or "",
-                "note": side_difference(m, analysis.settings, far_leg_said=True),
+                "note": " ".join(
+                    x
+                    for x in (
+                        timing_note(name, analysis),
+                        side_difference(m, analysis.settings, far_leg_said=True),
+                    )
+                    if x
+                ),
                 "normal": normal_range(name, analysis.settings),
             }
         )
@@ -412,6 +445,15 @@ def check_label(name: str) -> str:
     return label if isinstance(label, str) else name.replace("_", " ")
 
 
+def check_status_label(c: Check) -> str:
+    """A check's result for people: "not measured" (never "pass") when it could not be
+    measured."""
+    not_measured = say("check.not_measured", what=check_label(c.name))
+    if c.message == not_measured:
+        return say("report.quality.status_not_measured")
+    return say(f"report.quality.status_{c.status}")
+
+
 def quality_sections(analysis: Analysis) -> list[dict[str, Any]]:
     """Per clip: its capture checks (or a fallback) and the measured facts."""
     out = []
@@ -439,8 +481,10 @@ def quality_sections(analysis: Analysis) -> list[dict[str, Any]]:
         checks = [
             {
                 "name": check_label(c.name),
-                "status": c.status,
-                "status_label": say(f"report.quality.status_{c.status}"),
+                "status": "not_measured"
+                if c.message == say("check.not_measured", what=check_label(c.name))
+                else c.status,
+                "status_label": check_status_label(c),
                 "message": c.message,
                 "fix": c.fix or "",
                 "value": "" if c.value is None else f"{c.value:g} {c.unit}".strip(),

@@ -13,16 +13,18 @@ how to add one. Every sentence comes from the words catalogue (``[report.plain]`
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from gaitlab.pose.body import HEIGHT_PER_LEG_LENGTH
 from gaitlab.result import Evidence, Finding, Metric
 from gaitlab.words import say
 
 if TYPE_CHECKING:
-    from gaitlab.api import Analysis, ClipAnalysis
+    from gaitlab.config.settings import Settings
+    from gaitlab.result.analysis import Analysis, ClipAnalysis
 
 #: The view each pattern needs, and the filming guide's part (an anchor on the page) for it.
 GUIDE_ANCHORS: dict[str, str] = {"side": "guide-side", "rear": "guide-rear"}
@@ -62,7 +64,40 @@ def metric_name(name: str) -> str:
         return name.replace("_", " ")
 
 
-def judged(e: Evidence, metrics: Mapping[str, Metric]) -> str:
+#: Metrics in leg lengths (or % of the pelvis width) whose value in centimetres is a metric of
+#: its own when the runner's height is given.
+CM_SIBLINGS: dict[str, tuple[str, float]] = {
+    "lateral_drift_pct": ("lateral_drift_cm", 1.0),
+    "step_length_leg": ("step_length_m", 100.0),
+    "vertical_oscillation_leg": ("vertical_oscillation_cm", 1.0),
+}
+
+
+def in_cm(
+    name: str, value: float | None, unit: str, metrics: Mapping[str, Metric], settings: Settings
+) -> str:
+    """`` (27 cm)`` after a distance when the runner's height is known: the metric's own
+    centimetre sibling (:data:`CM_SIBLINGS`) for its headline value, else leg lengths times
+    the leg length from the height (0.491 x height); empty otherwise."""
+    height_m = float(settings.runner.height_m)
+    if value is None or not math.isfinite(value) or height_m <= 0:
+        return ""
+    sibling = CM_SIBLINGS.get(name)
+    if sibling is not None:
+        m, sib = metrics.get(name), metrics.get(sibling[0])
+        if m is not None and sib is not None and sib.value is not None and m.value == value:
+            return say("report.unit.cm_after", value=sib.value * sibling[1])
+    if unit != "leg length":
+        return ""
+    leg_m = height_m / HEIGHT_PER_LEG_LENGTH
+    return say("report.unit.cm_after", value=value * leg_m * 100.0)
+
+
+def judged(
+    e: Evidence,
+    metrics: Mapping[str, Metric],
+    cm: Callable[[str, float | None, str], str] | None = None,
+) -> str:
     """One sign as a therapist says it: ``<measure> <value>: above the <threshold> minimum,
     normal`` (or below it; under/over a limit), or that it was not measured."""
     m = metrics.get(e.metric)
@@ -72,21 +107,20 @@ def judged(e: Evidence, metrics: Mapping[str, Metric]) -> str:
         return say("report.phrase.not_measured", label=label)
     kind = "min" if e.comparison in ("<", "<=") else "max"
     state = "flag" if e.met else "ok"
+    extra = cm(e.metric, e.value, unit) if cm is not None else ""
     return say(
         f"report.phrase.{kind}_{state}",
         label=label,
-        value=format_number(e.value, unit),
+        value=format_number(e.value, unit) + extra,
         threshold=format_number(e.threshold, unit),
     )
 
 
-def method_error(settings: Mapping[str, Any], metric: str) -> float | None:
+def method_error(settings: Settings, metric: str) -> float | None:
     """The bound of 95 % of one measurement's error of ``metric`` (``mdc / sqrt(2)`` of its
     history settings), or None when the settings have none."""
-    entry = settings.get("history", {}).get("metrics", {}).get(metric)
-    if not entry or entry.get("mdc") is None:
-        return None
-    return float(entry["mdc"]) / math.sqrt(2.0)
+    rule = next((r for r in settings.history.metrics if r.metric == metric), None)
+    return None if rule is None else float(rule.mdc) / math.sqrt(2.0)
 
 
 def deciding_evidence(f: Finding) -> list[Evidence]:
@@ -98,7 +132,7 @@ def deciding_evidence(f: Finding) -> list[Evidence]:
     return primary
 
 
-def how_sure(f: Finding, metrics: Mapping[str, Metric], settings: Mapping[str, Any]) -> str:
+def how_sure(f: Finding, metrics: Mapping[str, Metric], settings: Settings) -> str:
     """How sure the result is, in one or two sentences: strides measured, and whether the
     deciding value lies clearly past (or short of) its threshold given the method's error."""
     signs = deciding_evidence(f)
@@ -226,7 +260,11 @@ def verdict_cards(analysis: Analysis) -> list[dict[str, Any]]:
     for f in analysis.findings:
         clip = by_name.get(f.clip) if f.clip else None
         metrics = clip.metrics if clip is not None else analysis.metrics
-        decided = [judged(e, metrics) for e in deciding_evidence(f)]
+
+        def cm(name: str, value: float | None, unit: str, metrics=metrics) -> str:
+            return in_cm(name, value, unit, metrics, analysis.settings)
+
+        decided = [judged(e, metrics, cm) for e in deciding_evidence(f)]
         if f.status == "flagged":
             headline = say(f"report.plain.found_{f.pattern}")
         elif f.status == "not_flagged":
