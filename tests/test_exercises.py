@@ -228,6 +228,6 @@ def test_nothing_flagged_writes_no_programme_and_no_exercises(programmes):
     assert "programme" not in written
     assert not (written["report"].parent / "home-programme.html").exists()
     todo = plain_text(section(written["report"].read_text(encoding="utf-8"), "todo"))
-    assert say("advice.nothing_flagged") in todo
+    assert say("report.plain.nothing_to_change") in todo
     assert say("advice.see_therapist") not in todo
     assert "Clamshells" not in todo and "home-programme" not in todo

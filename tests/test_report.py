@@ -580,7 +580,7 @@ def test_usual_values_with_their_sources_and_coarse_timing(tmp_path):
     knee = plain_text(evidence[evidence.index('data-metric="knee_flexion_peak_stance_deg"') :])
     assert "about 40-45 deg" in knee and "Souza 2016" in knee
     contact = plain_text(evidence[evidence.index('data-metric="contact_time_ms"') :])
-    assert "this time is coarse; film at 60 or more" in contact
+    assert "contact and flight times are coarse; film at 60 or more" in plain_text(evidence)
     assert "no published source" in contact
 
 

@@ -15,6 +15,7 @@ import dataclasses
 import io
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.backends.backend_svg import FigureCanvasSVG
@@ -26,6 +27,9 @@ from gaitlab.report import draw
 from gaitlab.report.cycles import CycleCurves
 from gaitlab.result import Evidence
 from gaitlab.words import say
+
+if TYPE_CHECKING:
+    from gaitlab.config.settings import Settings
 
 #: Figure size in points (= CSS pixels at 100 %): shown at most this wide on a phone
 #: (343 px of a 375 px screen), so 13-point labels stay above 12 px.
@@ -60,12 +64,14 @@ MIN_SPAN: dict[str, float] = {
 @dataclasses.dataclass(frozen=True)
 class Reference:
     """What a plot is read against: a threshold line at ``value`` (``kind = "line"``), lines
-    at ``+-value`` (``"both"``), or a band of ``value`` from top to bottom centred on zero
-    (``"band"``, a peak-to-peak travel). ``label`` is drawn beside it."""
+    at ``+-value`` (``"both"``), a band of ``value`` from top to bottom centred on zero
+    (``"band"``, a peak-to-peak travel), or the usual range from ``value`` to ``high``
+    (``"range"``). ``label`` is drawn beside it."""
 
     kind: str
     value: float
     label: str
+    high: float | None = None
 
 
 #: The finding metric each plot shows, and how its threshold is drawn on that plot:
@@ -79,11 +85,22 @@ PLOT_METRICS: dict[str, tuple[str, str]] = {
 }
 
 
-def plot_references(evidence: Sequence[Evidence]) -> dict[str, Reference]:
-    """The reference of each plot, from the findings' evidence (their thresholds, which a
-    user's ``--config`` may have changed)."""
+#: Plots without a threshold that show a metric's usual range (``[reference.<metric>]``).
+PLOT_RANGES: dict[str, str] = {"knee_angle": "knee_flexion_peak_stance_deg"}
+
+
+def plot_references(
+    evidence: Sequence[Evidence], settings: Settings | None = None
+) -> dict[str, Reference]:
+    """The reference of each plot: the findings' thresholds (which a user's ``--config`` may
+    have changed) from their evidence, else a usual range from the settings."""
     by_metric = {e.metric: e for e in evidence}
     out = {}
+    for key, metric in PLOT_RANGES.items():
+        ref = settings.reference_for(metric) if settings is not None else None
+        if ref is not None and ref.low is not None and ref.high is not None:
+            label = say(f"report.plot.reference.{key}", low=ref.low, high=ref.high)
+            out[key] = Reference("range", float(ref.low), label, float(ref.high))
     for key, (metric, kind) in PLOT_METRICS.items():
         e = by_metric.get(metric)
         if e is None or e.threshold is None:
@@ -111,7 +128,8 @@ def cycle_figure(curves: CycleCurves, reference: Reference | None = None) -> Fig
     fig.subplots_adjust(**MARGINS)
     ax = fig.add_subplot()
     if reference is not None:
-        _draw_reference(ax, reference)
+        toe = [t for t in curves.toe_off_pct.values() if np.isfinite(t)]
+        _draw_reference(ax, reference, stance_end_pct=float(np.mean(toe)) if toe else 100.0)
     for side in SIDES:
         colour = side_colour(side)
         rows = curves.curves.get(side, np.zeros((0, curves.percent.size)))
@@ -161,10 +179,23 @@ def cycle_figure(curves: CycleCurves, reference: Reference | None = None) -> Fig
     return fig
 
 
-def _draw_reference(ax, reference: Reference) -> None:
-    """The threshold as a dashed line (or two) or a shaded band, labelled at its right end."""
+def _draw_reference(ax, reference: Reference, stance_end_pct: float = 100.0) -> None:
+    """The threshold as a dashed line (or two) or a shaded band, labelled at its right end; a
+    usual range (of a value in stance) is shaded over the stance only, labelled at its left."""
     v = reference.value
-    if reference.kind == "band":
+    if reference.kind == "range" and reference.high is not None:
+        ax.axhspan(v, reference.high, xmax=stance_end_pct / 100.0, color=BAND_COLOUR, zorder=0)
+        ax.annotate(
+            reference.label,
+            xy=(1, reference.high),
+            xycoords="data",
+            ha="left",
+            va="bottom",
+            fontsize=FONT_PT,
+            color=REFERENCE_COLOUR,
+        )
+        return
+    elif reference.kind == "band":
         ax.axhspan(-v / 2, v / 2, color=BAND_COLOUR, zorder=0)
         ys = [v / 2]
     else:
@@ -188,7 +219,7 @@ def _keep_span(ax, min_span: float, reference: Reference | None) -> None:
     lo, hi = ax.get_ylim()
     if reference is not None:
         v = reference.value / 2 if reference.kind == "band" else reference.value
-        top = v
+        top = reference.high if reference.kind == "range" and reference.high is not None else v
         bottom = -v if reference.kind in ("band", "both") else v
         pad = 0.22 * max(hi - lo, min_span)
         lo, hi = min(lo, bottom - 0.05 * pad), max(hi, top + pad)

@@ -167,6 +167,7 @@ def evidence_row(
         "strides": n,
         "note": e.note or (m.reason if m is not None and m.reason else ""),
         "sides": side_difference(m, settings or load_defaults()),
+        "normal": normal_range(e.metric, settings or load_defaults()),
     }
 
 
@@ -228,7 +229,7 @@ def normal_range(name: str, settings: Settings) -> str:
         return ""
     text = say(f"reference.{name}", low=ref.low, high=ref.high)
     if ref.source.startswith("none"):
-        source = say("reference.no_source", rationale=ref.rationale or "")
+        source = say("reference.no_source")
     else:
         source = ref.source.split(" (")[0]  # the citation; the config keeps the detail
     return say("report.reference.range", text=text, source=source)
@@ -271,14 +272,7 @@ def other_metric_rows(analysis: Analysis) -> list[dict[str, str]]:
                 "strides": str(m.n_strides),
                 "trust": m.accuracy or "",
                 "clip": m.clip or "",
-                "note": " ".join(
-                    x
-                    for x in (
-                        timing_note(name, analysis),
-                        side_difference(m, analysis.settings, far_leg_said=True),
-                    )
-                    if x
-                ),
+                "note": side_difference(m, analysis.settings, far_leg_said=True),
                 "normal": normal_range(name, analysis.settings),
             }
         )
@@ -286,13 +280,16 @@ def other_metric_rows(analysis: Analysis) -> list[dict[str, str]]:
 
 
 def other_metrics_note(analysis: Analysis) -> str:
-    """Said once above the other measurements when some come from the near leg only."""
+    """Said once above the other measurements: that contact times are coarse at this frame
+    rate (:func:`timing_note`), and that the far leg's angles are not compared when some come
+    from the near leg only."""
+    notes = [next((timing_note(n, analysis) for n in TIMED_METRICS if n in analysis.metrics), "")]
     if any(
         name in NEAR_LEG_METRICS and m.value is not None and m.left is not None
         for name, m in analysis.metrics.items()
     ):
-        return say("report.sides.far_leg_table")
-    return ""
+        notes.append(say("report.sides.far_leg_table"))
+    return " ".join(n for n in notes if n)
 
 
 def keyframe_groups(frames: Sequence[KeyFrame]) -> list[dict[str, Any]]:
@@ -579,7 +576,9 @@ def report_context(
         "other_note": other_metrics_note(analysis),
         "keyframes": keyframes,
         "plots": plot_groups(
-            curves, views, plot_references([e for f in analysis.findings for e in f.evidence])
+            curves,
+            views,
+            plot_references([e for f in analysis.findings for e in f.evidence], analysis.settings),
         ),
         "todo": todo_section(analysis.findings, programme_href, programme_pdf),
         "quality": quality_sections(analysis),
