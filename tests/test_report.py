@@ -159,7 +159,7 @@ def test_real_report_sections_in_order_and_self_contained(real_report):
     assert "<style>" in html and "stylesheet" not in html
     assert sum("keyframe" in fig for _, fig in page.images) == 3
     assert sum("plot" in fig for fig in page.svgs) == 4  # inline SVG, text kept as text
-    assert say("disclaimer.text") in page.plain
+    assert say("disclaimer.no_exercises") in page.plain
     # the key frames are the clip's own pictures
     assert say("report.keyframe.plain_background", clip="male_side.mp4") not in page.plain
     # the annotated clip is linked from the report and lies beside it
@@ -183,7 +183,7 @@ def test_real_report_verdict_in_plain_words_with_next_steps(real_report):
     assert 'href="#guide-rear"' in section(html, "verdict")
     assert 'id="guide-rear"' in section(html, "guide")
     # the disclaimer is with the verdict, not alone at the end
-    assert say("disclaimer.text") in verdict
+    assert say("disclaimer.no_exercises") in verdict
 
 
 def test_real_report_evidence_shows_values_thresholds_and_trust(real_report):
@@ -405,7 +405,7 @@ def test_key_frames_are_the_frames_the_numbers_come_from(two_view):
 def test_key_frames_never_show_a_lost_swing_leg():
     """A frame whose two feet lie on one another (the pose model drew the swing leg on the
     stance leg) is passed over for another stride's."""
-    from gaitlab.metrics.common import leg_length_px
+    from gaitlab.pose.body import leg_length_px
     from gaitlab.report.keyframes import legs_overlap
 
     cfg = load_defaults()

@@ -590,7 +590,11 @@ def report_context(
         "video_poster": next(
             (g["frames"][0]["uri"] for g in keyframes if g["clip"] == video_clip), ""
         ),
-        "disclaimer": say("disclaimer.text"),
+        "disclaimer": say(
+            "disclaimer.text"
+            if any(f.status == "flagged" for f in analysis.findings)
+            else "disclaimer.no_exercises"
+        ),
     }
 
 
