@@ -548,6 +548,19 @@ def test_cli_report_options(tmp_path, monkeypatch):
     assert (tmp_path / "b" / "report.pdf").read_bytes().startswith(b"%PDF")
     summary = json.loads((tmp_path / "b" / "summary.json").read_text())
     assert summary["findings"][0]["status"] == "not_flagged"
+    # who and when: on the page and in the PDF's name
+    args = ["analyze", str(video), "--out", str(tmp_path / "c"), "--pdf", "--no-video",
+            "--runner", "Alex Example", "--session-date", "2026-12-01"]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    pdf = tmp_path / "c" / "report-alex-example-2026-12-01.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF") and str(pdf) in result.output
+    html = (tmp_path / "c" / "report.html").read_text(encoding="utf-8")
+    assert "Runner: Alex Example" in html and "Session of 2026-12-01" in html
+    bad = runner.invoke(app, [*args[:3], str(tmp_path / "d"), "--session-date", "1 Dec"])
+    assert bad.exit_code == 2
+    assert say("error.cli.session_date", value="1 Dec") in bad.output
+    assert "Traceback" not in bad.output
 
 
 # ----------------------------------------------------------------------------- who, units, ranges
@@ -619,3 +632,17 @@ def test_who_and_when_in_the_header_and_the_pdf_name(two_view, tmp_path):
     import datetime as _dt
 
     assert pdf_name("report", "R 12", _dt.date(2026, 3, 4)) == "report-r-12-2026-03-04.pdf"
+
+
+def test_report_writing_reports_progress_for_every_file(tmp_path):
+    calls: list[tuple[str, int, int]] = []
+    analysis = flagged_two_view()
+    written = write_report(
+        analysis, tmp_path, video=False, progress=lambda s, d, t: calls.append((s, d, t))
+    )
+    stages = list(dict.fromkeys(s for s, _, _ in calls))
+    assert stages == ["keyframes", "report.html", "home-programme.html"]
+    for stage in stages:
+        mine = [(d, t) for s, d, t in calls if s == stage]
+        assert mine[0][0] < mine[0][1] and mine[-1][0] == mine[-1][1]  # started, then done
+    assert set(written) == {"keyframes", "report", "programme"}
