@@ -126,18 +126,6 @@ class KeyFrame:
 
 
 # ----------------------------------------------------------------------------- choosing
-def typical_stride(strides: pd.DataFrame, side: str | None = None) -> pd.Series | None:
-    """The usable stride (of ``side`` when it has any) whose stride time is nearest the median."""
-    ok = usable_strides(strides)
-    ok = ok[np.isfinite(ok[C.TOE_OFF_S].to_numpy(float))] if len(ok) else ok
-    if side is not None and (ok[C.SIDE] == side).any():
-        ok = ok[ok[C.SIDE] == side]
-    if not len(ok):
-        return None
-    times = ok[C.STRIDE_TIME_S].to_numpy(float)
-    return ok.iloc[int(np.argmin(np.abs(times - np.median(times))))]
-
-
 def nearest_frame(time_s: np.ndarray, t: float) -> int:
     """Index of the frame nearest to ``t``."""
     return int(np.argmin(np.abs(time_s - t)))
