@@ -112,7 +112,7 @@ def judged(
         f"report.phrase.{kind}_{state}",
         label=label,
         value=format_number(e.value, unit) + extra,
-        threshold=format_number(e.threshold, unit),
+        threshold=format_number(e.threshold, "%" if unit.startswith("% ") else unit),
     )
 
 
@@ -134,11 +134,15 @@ def deciding_evidence(f: Finding) -> list[Evidence]:
 
 def how_sure(f: Finding, metrics: Mapping[str, Metric], settings: Settings) -> str:
     """How sure the result is, in one or two sentences: strides measured, and whether the
-    deciding value lies clearly past (or short of) its threshold given the method's error."""
+    deciding value lies clearly past (or short of) its threshold given the method's error.
+
+    A flagged finding needs one sign past its threshold, so the sign furthest past it (in
+    units of the method's error) says how sure the flag is; a finding not flagged needs every
+    sign short of its threshold, so the sign nearest its threshold says how sure that is.
+    """
     signs = deciding_evidence(f)
     if not signs:
         return ""
-    # the sign nearest its threshold, in units of the method's error, says how sure it is
     scored = []
     for e in signs:
         err = method_error(settings, e.metric)
@@ -148,7 +152,8 @@ def how_sure(f: Finding, metrics: Mapping[str, Metric], settings: Settings) -> s
         scored.append((margin / err if err else math.inf, e, margin, err))
     if not scored:
         return ""
-    _, e, margin, err = min(scored, key=lambda s: s[0])
+    pick = max if f.status == "flagged" else min
+    _, e, margin, err = pick(scored, key=lambda s: s[0])
     m = metrics.get(e.metric)
     unit = e.unit or (m.unit if m is not None else "")
     parts = []
