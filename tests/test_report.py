@@ -646,3 +646,18 @@ def test_report_writing_reports_progress_for_every_file(tmp_path):
         mine = [(d, t) for s, d, t in calls if s == stage]
         assert mine[0][0] < mine[0][1] and mine[-1][0] == mine[-1][1]  # started, then done
     assert set(written) == {"keyframes", "report", "programme"}
+
+
+def test_annotated_video_reports_its_frames_as_it_goes(tmp_path):
+    from gaitlab.pose.tracks import PoseTracks
+    from gaitlab.report.annotate import PROGRESS_EVERY, write_annotated_video
+
+    clip = real_analysis(
+        PoseTracks.load_npz(MALE_SIDE.parents[1] / "tests/data/male_side.tracks.npz")
+    ).clips[0]
+    calls: list[tuple[int, int]] = []
+    write_annotated_video(clip, tmp_path / "a.mp4", progress=lambda d, t: calls.append((d, t)))
+    total = clip.pose.video.n_frames
+    assert calls[-1] == (total, total)
+    assert len(calls) >= total // PROGRESS_EVERY
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)

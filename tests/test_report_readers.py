@@ -163,7 +163,10 @@ def test_reader_which_number_decided_it(sessions, name):
                 word = "minimum" if e.comparison in ("<", "<=") else "limit"
                 state = {True: "below" if word == "minimum" else "over",
                          False: "above" if word == "minimum" else "under"}[e.met]  # fmt: skip
-                assert re.search(rf": {state} the [\d.]+\S* [^:]*{word}", verdict), (e.metric, state)
+                assert re.search(rf": {state} the [\d.]+\S* [^:]*{word}", verdict), (
+                    e.metric,
+                    state,
+                )
 
 
 @pytest.mark.parametrize("name", ["sample", "unusable_rear"])
