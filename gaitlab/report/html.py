@@ -21,6 +21,7 @@ import markupsafe
 
 from gaitlab import __version__
 from gaitlab.config import load_defaults
+from gaitlab.metrics import registry
 from gaitlab.metrics.sagittal import NEAR_LEG_METRICS
 from gaitlab.report.cycles import CycleCurves
 from gaitlab.report.exercises import flagged_exercises, week_plan
@@ -94,11 +95,8 @@ def format_value(value: float | None, unit: str) -> str:
 
 
 def metric_label(name: str) -> str:
-    """A metric's name for people (``report.metric.<name>``, else the name made readable)."""
-    try:
-        return say(f"report.metric.{name}")
-    except KeyError:
-        return name.replace("_", " ")
+    """A metric's name for people (:func:`gaitlab.metrics.registry.label`)."""
+    return registry.label(name)
 
 
 def catalogue_entry(key: str) -> Any | None:
@@ -227,7 +225,7 @@ def normal_range(name: str, settings: Settings) -> str:
     ref = settings.reference_for(name)
     if ref is None:
         return ""
-    text = say(f"reference.{name}", low=ref.low, high=ref.high)
+    text = say(f"metric.{name}.usual", low=ref.low, high=ref.high)
     if ref.source.startswith("none"):
         source = say("reference.no_source")
     else:

@@ -32,7 +32,7 @@ import pandas as pd
 
 from gaitlab.errors import GaitlabError
 from gaitlab.events import columns as C
-from gaitlab.metrics import frontal, sagittal
+from gaitlab.metrics import frontal, registry, sagittal
 from gaitlab.pose.body import leg_length_px
 from gaitlab.pose.landmarks import INDEX, side_index
 from gaitlab.pose.tracks import PoseTracks
@@ -47,13 +47,13 @@ if TYPE_CHECKING:
 
 SIDE_KEYS: tuple[str, ...] = ("foot_strike", "mid_stance", "toe_off")
 FRONTAL_KEYS: tuple[str, ...] = ("peak_drift", "peak_lean")
-#: The number each moment documents: metric name and unit.
-MOMENT_METRICS: dict[str, tuple[str, str]] = {
-    "foot_strike": ("foot_strike_ahead_leg", "leg length"),
-    "mid_stance": ("knee_flexion_peak_stance_deg", "deg"),
-    "toe_off": ("hip_extension_deg", "deg"),
-    "peak_drift": ("lateral_drift_pct", "% pelvis width"),
-    "peak_lean": ("trunk_lean_deg", "deg"),
+#: The metric each moment documents (its unit is the registry's).
+MOMENT_METRICS: dict[str, str] = {
+    "foot_strike": "foot_strike_ahead_leg",
+    "mid_stance": "knee_flexion_peak_stance_deg",
+    "toe_off": "hip_extension_deg",
+    "peak_drift": "lateral_drift_pct",
+    "peak_lean": "trunk_lean_deg",
 }
 #: Stride-table columns naming the frame a stride's value is read at, used when present.
 FRAME_COLUMNS: dict[str, str] = {
@@ -409,7 +409,7 @@ def _side_choice(clip: ClipAnalysis, strides: pd.DataFrame, leg_px: float) -> _C
                   if i is not None}  # fmt: skip
         lost = [key for key, i in frames.items() if legs_overlap(tracks.image_xy_px[i], leg_px)]
         row = table.iloc[k]
-        numbers = {key: float(row[MOMENT_METRICS[key][0]]) for key in SIDE_KEYS}
+        numbers = {key: float(row[MOMENT_METRICS[key]]) for key in SIDE_KEYS}
         choice = _Choice(
             stride=stride,
             side=side,
@@ -520,7 +520,8 @@ def key_frames(clip: ClipAnalysis) -> list[KeyFrame]:
     )
     out = []
     for key, i in moments.items():
-        metric, unit = MOMENT_METRICS[key]
+        metric = MOMENT_METRICS[key]
+        unit = registry.unit(metric)
         reported, n = _reported(clip, metric)
         number = choice.numbers.get(key)
         out.append(

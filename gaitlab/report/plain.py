@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from gaitlab.metrics import registry
 from gaitlab.pose.body import HEIGHT_PER_LEG_LENGTH
 from gaitlab.result import Evidence, Finding, Metric
 from gaitlab.words import say
@@ -57,11 +58,8 @@ def format_number(value: float | None, unit: str) -> str:
 
 
 def metric_name(name: str) -> str:
-    """A metric's name for people (the catalogue's ``report.metric.<name>``)."""
-    try:
-        return say(f"report.metric.{name}")
-    except KeyError:
-        return name.replace("_", " ")
+    """A metric's name for people (:func:`gaitlab.metrics.registry.label`)."""
+    return registry.label(name)
 
 
 #: Metrics in leg lengths (or % of the pelvis width) whose value in centimetres is a metric of
