@@ -163,6 +163,7 @@ def evidence_row(
         "met": e.met,
         "trust": e.trust or "",
         "strides": n,
+        "strides_text": say("report.evidence.n_strides", n=n) if n else "",
         "note": e.note or (m.reason if m is not None and m.reason else ""),
         "sides": side_difference(m, settings or load_defaults()),
         "normal": normal_range(e.metric, settings or load_defaults()),
@@ -177,8 +178,8 @@ def tracking_line(clip: ClipAnalysis) -> str:
         "report.evidence.tracking",
         clip=clip.name,
         tracked_pct=100.0 * float(has.mean()) if has.size else 0.0,
-        filled=int(cleaning.frames_filled),
-        swaps=len(cleaning.swapped_frames),
+        filled=say("words.frames", n=int(cleaning.frames_filled)),
+        swaps=say("words.frames", n=len(cleaning.swapped_frames)),
     )
 
 
