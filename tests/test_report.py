@@ -661,3 +661,19 @@ def test_annotated_video_reports_its_frames_as_it_goes(tmp_path):
     assert calls[-1] == (total, total)
     assert len(calls) >= total // PROGRESS_EVERY
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+
+
+def test_key_frames_use_the_stride_tables_frame_columns_when_present():
+    """The events stage may name the frame a stride's value is read at (``hip_extension_frame``
+    ...): the picture is then that very frame."""
+    cfg = load_defaults()
+    clip = analyze_tracks(generate_run(RunnerSpec(view="side")).tracks, cfg, name="side.mp4")
+    chosen = {k.key: k for k in key_frames(clip)}
+    strides = clip.strides.copy()
+    row = strides.index[strides["foot_strike_frame"] == chosen["foot_strike"].frame_index][0]
+    given = chosen["toe_off"].frame_index + 1
+    strides["hip_extension_frame"] = np.nan
+    strides.loc[row, "hip_extension_frame"] = given
+    again = {k.key: k for k in key_frames(dataclasses.replace(clip, strides=strides))}
+    assert again["toe_off"].frame_index == given
+    assert again["foot_strike"].frame_index == chosen["foot_strike"].frame_index

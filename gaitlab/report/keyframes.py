@@ -195,7 +195,8 @@ def side_moments(
         "mid_stance": knee_peak,
         "toe_off": hip_peak,
     }
-    return {k: _stride_frame(stride, k) or v for k, v in computed.items()}
+    given = {k: _stride_frame(stride, k) for k in computed}
+    return {k: v if given[k] is None else given[k] for k, v in computed.items()}
 
 
 def _frames_between(t: np.ndarray, a: float, b: float) -> np.ndarray:
