@@ -8,7 +8,6 @@ user's is a 404, whoever owns it. Every form carries a CSRF token.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import datetime as _dt
@@ -199,7 +198,6 @@ def create_app(settings: WebSettings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool = None
-        watcher = None
         if settings.workers > 0:
             with contextlib.closing(db.connect(layout.db_path)) as conn:
                 # Workers of an earlier run are gone: their jobs start again from the start.
@@ -211,15 +209,14 @@ def create_app(settings: WebSettings) -> FastAPI:
                 checks_fn=settings.checks_fn,
                 config_path=settings.config_path,
             )
-            pool = jobs.WorkerPool(worker_settings, settings.workers)
+            pool = jobs.WorkerPool(
+                worker_settings, settings.workers, check_every_s=settings.watch_s
+            )
             pool.start()
-            watcher = asyncio.create_task(_watch(pool, layout, settings.watch_s))
         app.state.pool = pool
         try:
             yield
         finally:
-            if watcher is not None:
-                watcher.cancel()
             if pool is not None:
                 await run_in_threadpool(pool.stop)
                 with contextlib.closing(db.connect(layout.db_path)) as conn:
@@ -537,17 +534,6 @@ def create_app(settings: WebSettings) -> FastAPI:
     api.add_api_routes(app, settings)
     add_history_pages(app, settings, templates)
     return app
-
-
-async def _watch(pool: jobs.WorkerPool, layout: storage.Layout, every_s: float) -> None:
-    """Restart dead workers and requeue their jobs, every ``every_s`` seconds."""
-    while True:
-        await asyncio.sleep(every_s)
-        try:
-            with contextlib.closing(db.connect(layout.db_path)) as conn:
-                await run_in_threadpool(pool.check, conn)
-        except sqlite3.Error:  # a busy database: try again next time
-            jobs.log.exception("checking the analysis workers failed")
 
 
 def _parse_date(text: str) -> str:

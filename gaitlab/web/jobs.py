@@ -30,7 +30,9 @@ import multiprocessing
 import os
 import shutil
 import signal
+import sqlite3
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -282,50 +284,107 @@ def worker_main(settings: WorkerSettings, parent_pid: int) -> None:
 
 
 class WorkerPool:
-    """Starts ``n`` worker processes, restarts any that die, and stops them."""
+    """Starts ``n`` worker processes, restarts any that die, requeues their jobs, and stops them.
 
-    def __init__(self, settings: WorkerSettings, n: int) -> None:
+    Every process is started from one long-lived supervisor thread, never from a request's or a
+    thread pool's thread: Linux delivers a worker's parent-death signal (``PR_SET_PDEATHSIG``)
+    when the *thread* that started it exits, and pool threads retire when idle, which would kill
+    a worker started from one.
+
+    Parameters
+    ----------
+    settings
+        What each worker needs.
+    n
+        How many workers to keep running.
+    check_every_s
+        How often the supervisor looks for dead workers and abandoned jobs.
+    """
+
+    def __init__(self, settings: WorkerSettings, n: int, *, check_every_s: float = 2.0) -> None:
         self.settings = settings
         self.n = n
+        self.check_every_s = check_every_s
         self._ctx = multiprocessing.get_context("spawn")
         self._procs: list[Any] = []
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._started = threading.Event()
+        self._thread: threading.Thread | None = None
 
     def pids(self) -> set[int]:
-        return {p.pid for p in self._procs if p.is_alive() and p.pid is not None}
+        """The process ids of the workers alive now."""
+        with self._lock:
+            return {p.pid for p in self._procs if p.is_alive() and p.pid is not None}
 
-    def start(self) -> None:
-        while len(self._procs) < self.n:
-            proc = self._ctx.Process(
-                target=worker_main,
-                args=(self.settings, os.getpid()),
-                name="gaitlab-worker",
-                daemon=True,
-            )
-            proc.start()
-            self._procs.append(proc)
+    def start(self, timeout_s: float = 30.0) -> None:
+        """Start the supervisor thread; returns once it has started the first workers."""
+        self._thread = threading.Thread(
+            target=self._supervise, name="gaitlab-worker-supervisor", daemon=True
+        )
+        self._thread.start()
+        self._started.wait(timeout_s)
 
-    def check(self, conn: Any, *, stale_s: float = 600.0, max_attempts: int = 3) -> list[str]:
-        """Restart dead workers and requeue the jobs they held; returns the requeued ids."""
-        dead = [p for p in self._procs if not p.is_alive()]
-        for proc in dead:
-            log.warning(
-                "analysis worker %s stopped (exit %s); starting another", proc.pid, proc.exitcode
-            )
-            self._procs.remove(proc)
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Stop the workers (SIGTERM, then SIGKILL after ``timeout_s``) and the supervisor."""
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(4 * timeout_s)
+        self._terminate(timeout_s)
+
+    def _supervise(self) -> None:
+        layout = Layout(Path(self.settings.data_dir))
+        conn = db.connect(layout.db_path)
+        try:
+            self._spawn_missing()
+            self._started.set()
+            while not self._stopping.wait(self.check_every_s):
+                try:
+                    self._check(conn)
+                except sqlite3.Error:  # a busy database: try again next time
+                    log.exception("checking the analysis workers failed")
+        finally:
+            self._started.set()
+            conn.close()
+            self._terminate(5.0)
+
+    def _spawn_missing(self) -> None:
+        with self._lock:
+            while len(self._procs) < self.n and not self._stopping.is_set():
+                proc = self._ctx.Process(
+                    target=worker_main,
+                    args=(self.settings, os.getpid()),
+                    name="gaitlab-worker",
+                    daemon=True,
+                )
+                proc.start()
+                self._procs.append(proc)
+
+    def _check(self, conn: Any, *, stale_s: float = 600.0, max_attempts: int = 3) -> list[str]:
+        """Replace dead workers and requeue the jobs they held; returns the requeued ids."""
+        with self._lock:
+            dead = [p for p in self._procs if not p.is_alive()]
+            for proc in dead:
+                log.warning(
+                    "analysis worker %s stopped (exit %s); starting another",
+                    proc.pid, proc.exitcode,
+                )  # fmt: skip
+                self._procs.remove(proc)
         alive = self.pids()
         requeued = db.requeue_abandoned(
             conn, is_alive=lambda pid: pid in alive, stale_s=stale_s, max_attempts=max_attempts
         )
-        self.start()
+        self._spawn_missing()
         return requeued
 
-    def stop(self, timeout_s: float = 5.0) -> None:
-        for proc in self._procs:
+    def _terminate(self, timeout_s: float) -> None:
+        with self._lock:
+            procs, self._procs = self._procs, []
+        for proc in procs:
             if proc.is_alive():
                 proc.terminate()
-        for proc in self._procs:
+        for proc in procs:
             proc.join(timeout_s)
             if proc.is_alive():
                 proc.kill()
                 proc.join(timeout_s)
-        self._procs = []
