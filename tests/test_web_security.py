@@ -112,3 +112,42 @@ def test_replacement_worker_outlives_the_thread_that_started_it(
         assert app.state.pool.pids() == {replacement}
     with sqlite3.connect(tmp_path / "gaitlab.db") as conn:
         assert conn.execute("SELECT state, attempts FROM analyses").fetchall() == [("done", 1)]
+
+
+# --------------------------------------------------------------------------- 2: uploads
+
+
+@pytest.fixture(scope="module")
+def mkv_clip(short_clip: Path) -> Path:  # noqa: F811
+    """The short clip remuxed into Matroska (a valid video the server keeps as ``.mkv``)."""
+    from tests.conftest import run_ffmpeg
+
+    path = short_clip.with_suffix(".mkv")
+    run_ffmpeg("-i", short_clip, "-c", "copy", "-f", "matroska", path)
+    return path
+
+
+def test_an_upload_is_served_only_as_the_video_it_is(
+    alice: tuple[Any, Therapist], mkv_clip: Path
+) -> None:
+    """A valid MKV uploaded as ``view.html`` came back as ``text/html`` (``.svg`` and ``.js``
+    likewise): an HTML "clip" could run script on the app's origin."""
+    app, a = alice
+    for name in ("view.html", "drawing.svg", "script.js"):
+        assert a.upload(mkv_clip, name=name).status_code == 303
+    conn = db.connect(app.state.layout.db_path)
+    clips = [c for c in db.list_clips(conn, a.user_id, a.session_id) if c.id != a.clip_id]
+    conn.close()
+    assert len(clips) == 3
+    for clip in clips:
+        r = a.client.get(f"/clips/{clip.id}/video")
+        assert r.status_code == 200 and r.content == mkv_clip.read_bytes()
+        assert r.headers["content-type"] == "video/x-matroska", clip.display_name
+        assert_security_headers(r)
+        csp = r.headers["content-security-policy"]
+        assert "sandbox" in csp and "default-src 'none'" in csp
+        stem = clip.display_name.rsplit(".", 1)[0]
+        assert r.headers["content-disposition"] == f'inline; filename="{stem}.mkv"'
+    r = a.client.get(f"/clips/{a.clip_id}/video")  # the MP4 of the fixture
+    assert r.headers["content-type"] == "video/mp4"
+    assert "sandbox" in r.headers["content-security-policy"]

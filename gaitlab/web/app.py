@@ -44,6 +44,9 @@ _REPORT_CSP = (
     "form-action 'none'"
 )
 
+# What a user uploaded: shown only as the video it is, in a sandbox that runs nothing.
+_UPLOAD_CSP = "default-src 'none'; media-src 'self'; sandbox; frame-ancestors 'self'"
+
 
 @dataclasses.dataclass(frozen=True)
 class WebSettings:
@@ -478,12 +481,15 @@ def create_app(settings: WebSettings) -> FastAPI:
         clip = db.get_clip(conn, me.user.id, clip_id)
         if clip is None:
             raise NotFoundError
-        return FileResponse(
+        media_type, filename = storage.served_clip(clip.stored_name, clip.display_name)
+        response = FileResponse(
             layout.clip_path(clip.stored_name),
-            media_type="video/mp4" if clip.stored_name.endswith(".mp4") else None,
-            filename=clip.display_name,
+            media_type=media_type,
+            filename=filename,
             content_disposition_type="inline",
         )
+        response.headers["Content-Security-Policy"] = _UPLOAD_CSP
+        return response
 
     @app.post("/clips/{clip_id}/delete")
     def delete_clip(conn: Conn, me: Poster, clip_id: str) -> Response:

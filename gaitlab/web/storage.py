@@ -47,6 +47,17 @@ DOWNLOADS: dict[str, tuple[str, str]] = {
 }
 
 
+#: The media type each container found by :func:`sniff_container` is served as (uploads are
+#: stored as ``<id>.<container>``, so a stored clip's type never comes from the client).
+VIDEO_TYPES: dict[str, str] = {
+    "mp4": "video/mp4",
+    "mov": "video/quicktime",
+    "mkv": "video/x-matroska",
+    "webm": "video/webm",
+    "avi": "video/x-msvideo",
+}
+
+
 @dataclasses.dataclass(frozen=True)
 class Layout:
     """The folders of one data directory."""
@@ -112,6 +123,14 @@ def sniff_container(head: bytes) -> str | None:
     if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"AVI ":
         return "avi"
     return None
+
+
+def served_clip(stored_name: str, display: str) -> tuple[str, str]:
+    """The media type and the download file name of a stored clip: both from the container
+    sniffed at upload (the stored name's extension), never from the client's file name."""
+    ext = stored_name.rsplit(".", 1)[-1]
+    stem = display.rsplit(".", 1)[0] if "." in display else display
+    return VIDEO_TYPES.get(ext, "application/octet-stream"), f"{stem or 'clip'}.{ext}"
 
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
