@@ -401,12 +401,51 @@ def serve_on_loopback(app: Any) -> Iterator[str]:
         thread.join(10)
 
 
+#: A schemathesis hooks module: besides the JSON bodies generated from the schema, bodies whose
+#: every string carries text that is not valid Unicode (lone surrogates, sent as ``\\ud800``
+#: escapes in the JSON) or unusual code points (a multipart form cannot carry a lone surrogate); each such body drawn is counted in the file named by
+#: ``GAITLAB_BAD_UNICODE_LOG``.
+BAD_UNICODE_HOOKS = """
+import os
+
+import schemathesis
+from hypothesis import strategies as st
+
+BAD = ["\\ud800", "a\\udfffb", "\\udbff\\ud800", "\\x00", "\\uffff", "\\U0010ffff", "\\u202e"]
+
+
+def poison(value, bad):
+    if isinstance(value, str):
+        return value[:3] + bad
+    if isinstance(value, dict):
+        return {k: poison(v, bad) for k, v in value.items()}
+    if isinstance(value, list):
+        return [poison(v, bad) for v in value]
+    return value
+
+
+def counted(body, bad):
+    with open(os.environ["GAITLAB_BAD_UNICODE_LOG"], "a") as log:
+        log.write(repr(bad) + "\\n")
+    return poison(body, bad)
+
+
+@schemathesis.hook
+def flatmap_body(context, body):
+    multipart = context.operation is not None and context.operation.path.endswith("/clips")
+    if multipart or not isinstance(body, dict) or not body:  # JSON bodies only
+        return st.just(body)
+    return st.one_of(st.just(body), st.sampled_from(BAD).map(lambda bad: counted(body, bad)))
+"""
+
+
 def test_schemathesis_finds_no_server_error(
     world: tuple[Any, Account, Account], tmp_path: Path
 ) -> None:
     """Fuzz the API against its own OpenAPI document: bounded (10 examples per operation, 40 s
     overall, 10 s per request); real ids of the user are given for the id parameters, so the
-    generated requests reach existing runners and sessions too."""
+    generated requests reach existing runners and sessions too; JSON bodies also carry lone
+    surrogates and other unusual text (:data:`BAD_UNICODE_HOOKS`)."""
     app, alice, _ = world
     st = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
     assert st is not None, "schemathesis is not installed in this environment"
@@ -416,6 +455,10 @@ def test_schemathesis_finds_no_server_error(
         f'"path.runner_id" = "{alice.runner_id}"\n'
         f'"path.session_id" = "{alice.session_ids[0]}"\n'
     )
+    hooks = tmp_path / "bad_unicode_hooks.py"
+    hooks.write_text(BAD_UNICODE_HOOKS)
+    bad_log = tmp_path / "bad_unicode.log"
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": str(hooks), "GAITLAB_BAD_UNICODE_LOG": str(bad_log)}
     report = tmp_path / "report.json"
     with serve_on_loopback(app) as base:
         proc = subprocess.run(
@@ -428,9 +471,11 @@ def test_schemathesis_finds_no_server_error(
                 "--seed", "1", "--workers", "1", "--report", "json",
                 "--report-json-path", str(report),
             ],
-            capture_output=True, text=True, timeout=300,
+            capture_output=True, text=True, timeout=300, env=env,
         )  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    sent = bad_log.read_text().splitlines()
+    assert len(sent) >= 20 and "'\\ud800'" in sent, sent  # lone surrogates were sent
     assert "Server error" not in proc.stdout
     summary = proc.stdout[proc.stdout.rfind("SUMMARY") :]
     print(summary)  # the counts, for the report (pytest -s)

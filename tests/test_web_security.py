@@ -12,7 +12,6 @@ import os
 import signal
 import sqlite3
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -25,10 +24,8 @@ from gaitlab.web import db
 from tests.test_web import (
     Therapist,
     add_user,
-    files_under,
     login,
     make_app,
-    row_count,
     short_clip,  # noqa: F401 (a fixture)
 )
 from tests.test_web_api import serve_on_loopback
@@ -151,3 +148,99 @@ def test_an_upload_is_served_only_as_the_video_it_is(
     r = a.client.get(f"/clips/{a.clip_id}/video")  # the MP4 of the fixture
     assert r.headers["content-type"] == "video/mp4"
     assert "sandbox" in r.headers["content-security-policy"]
+
+
+# --------------------------------------------------------------------------- 3: bad Unicode
+
+
+#: Raw bytes of text that is not valid Unicode: a lone surrogate as UTF-8 would write it, and
+#: bytes that are not UTF-8 at all.
+BAD_BYTES = (b"a\xed\xa0\x80b", b"\xff\xfe", b"\xc3")
+
+
+def test_invalid_unicode_anywhere_is_never_a_server_error(alice: tuple[Any, Therapist]) -> None:
+    """``POST /api/v1/runners`` with ``{"name": "a\\ud800b"}`` was a 500 (the 422 handler echoed
+    the input and could not encode it), without the security headers."""
+    from urllib.parse import quote_from_bytes
+
+    app, a = alice
+    c = TestClient(app, follow_redirects=False, raise_server_exceptions=False)
+    c.cookies = a.client.cookies
+    api = {"content-type": "application/json", "x-csrf-token": a.csrf}
+    answers = []
+    for escaped in ("a\\ud800b", "\\udfff", "\\ud800\\udbff", "x\\u0000y"):
+        for body in (f'{{"name": "{escaped}"}}', f'{{"name": "R", "notes": "{escaped}"}}'):
+            answers.append(c.post("/api/v1/runners", content=body.encode(), headers=api))
+            url = f"/api/v1/runners/{a.runner_id}/sessions"
+            answers.append(c.post(url, content=body.replace("name", "notes").encode(), headers=api))
+    for raw in BAD_BYTES:
+        q = quote_from_bytes(raw)
+        answers.append(c.post("/api/v1/runners", content=b'{"name": "' + raw + b'"}', headers=api))
+        form = {"content-type": "application/x-www-form-urlencoded"}
+        for body in (f"name={q}&csrf_token={a.csrf}", f"name=R&notes={q}&csrf_token={a.csrf}"):
+            answers.append(c.post("/runners", content=body.encode(), headers=form))
+            answers.append(c.post(f"/runners/{a.runner_id}", content=body.encode(), headers=form))
+        session_form = f"date={q}&notes={q}&csrf_token={a.csrf}".encode()
+        answers.append(
+            c.post(f"/runners/{a.runner_id}/sessions", content=session_form, headers=form)
+        )
+        answers.append(c.get(f"/runners/{a.runner_id}/compare?a={q}&b={q}"))
+        answers.append(c.get(f"/api/v1/compare?a={q}&b={q}"))
+        answers.append(c.get(f"/runners/{q}"))
+        answers.append(c.get(f"/api/v1/runners/{q}/history"))
+        answers.append(c.get("/", headers={"x-anything": raw}))
+        anonymous = TestClient(app, follow_redirects=False, raise_server_exceptions=False)
+        token = login_form_token(anonymous)
+        login = f"name={q}&password={q}&csrf_token={token}".encode()
+        answers.append(anonymous.post("/login", content=login, headers=form))
+        answers.append(upload_named(c, a, raw))
+    for r in answers:
+        assert r.status_code < 500, (r.request.method, r.request.url, r.status_code, r.text)
+        assert_security_headers(r)
+        r.content.decode("utf-8")  # every answer is valid UTF-8
+    # the pages still show every runner that was stored
+    for page in ("/", f"/runners/{a.runner_id}", f"/sessions/{a.session_id}"):
+        r = c.get(page)
+        assert r.status_code == 200, (page, r.text)
+    runners = c.get("/api/v1/runners")
+    assert runners.status_code == 200 and len(runners.json()) >= 2
+
+
+def login_form_token(client: TestClient) -> str:
+    from tests.test_web import csrf_of
+
+    return csrf_of(client.get("/login").text)
+
+
+def upload_named(c: TestClient, a: Therapist, raw_name: bytes) -> httpx.Response:
+    """An upload whose multipart file name is the bytes ``raw_name`` (not valid UTF-8)."""
+    b = b"b0undary"
+    body = (
+        b"--" + b + b'\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
+        + a.csrf.encode() + b"\r\n--" + b
+        + b'\r\nContent-Disposition: form-data; name="clip"; filename="' + raw_name + b'.mp4"'
+        + b"\r\nContent-Type: video/mp4\r\n\r\nnot a video\r\n--" + b + b"--\r\n"
+    )  # fmt: skip
+    headers = {"content-type": "multipart/form-data; boundary=b0undary"}
+    return c.post(f"/sessions/{a.session_id}/clips", content=body, headers=headers)
+
+
+def test_a_server_error_carries_the_security_headers_and_says_what_to_do(
+    alice: tuple[Any, Therapist], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gaitlab.words import say
+
+    app, a = alice
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(db, "list_runners", broken)
+    c = TestClient(app, follow_redirects=False, raise_server_exceptions=False)
+    c.cookies = a.client.cookies
+    for path in ("/", "/api/v1/runners"):
+        r = c.get(path)
+        assert r.status_code == 500, path
+        assert_security_headers(r)
+        assert "a bug" not in r.text and "Traceback" not in r.text
+        assert say("web.server_error") in r.content.decode()

@@ -18,34 +18,19 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Form, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
-from gaitlab.web import auth, db, jobs, storage, uploads
+from gaitlab.web import auth, db, jobs, security, storage, uploads
 from gaitlab.words import entry, say
 
 HERE = Path(__file__).parent
 
 #: Paths anyone may open without logging in (everything else refuses anonymous requests).
 PUBLIC_PATHS = ("/login", "/guide", "/static")
-
-_APP_CSP = (
-    "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; "
-    "script-src 'self'; frame-src 'self'; frame-ancestors 'self'; form-action 'self'; "
-    "base-uri 'none'; object-src 'none'"
-)
-# report.html is self-contained (inline styles, images as data: URIs): it may load nothing but
-# its own files, and runs no script.
-_REPORT_CSP = (
-    "default-src 'none'; img-src 'self' data:; media-src 'self' data:; "
-    "style-src 'unsafe-inline'; font-src data:; frame-ancestors 'self'; base-uri 'none'; "
-    "form-action 'none'"
-)
-
-# What a user uploaded: shown only as the video it is, in a sandbox that runs nothing.
-_UPLOAD_CSP = "default-src 'none'; media-src 'self'; sandbox; frame-ancestors 'self'"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -265,18 +250,9 @@ def create_app(settings: WebSettings) -> FastAPI:
     async def _csrf(request: Request, exc: CsrfError) -> Response:
         return HTMLResponse(say("web.csrf"), status_code=403)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Response:
-        response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", _APP_CSP)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        if not request.url.path.startswith("/static/"):
-            response.headers["Cache-Control"] = "no-store"
-        if settings.secure_cookies:  # served over TLS
-            response.headers["Strict-Transport-Security"] = "max-age=31536000"
-        return response
+    app.add_middleware(security.SecurityHeadersMiddleware, tls=settings.secure_cookies)
+    app.add_exception_handler(RequestValidationError, security.on_validation_error)
+    app.add_exception_handler(Exception, security.on_server_error)
 
     def set_cookie(response: Response, name: str, value: str, max_age: int | None) -> None:
         response.set_cookie(
@@ -488,7 +464,7 @@ def create_app(settings: WebSettings) -> FastAPI:
             filename=filename,
             content_disposition_type="inline",
         )
-        response.headers["Content-Security-Policy"] = _UPLOAD_CSP
+        response.headers["Content-Security-Policy"] = security.UPLOAD_CSP
         return response
 
     @app.post("/clips/{clip_id}/delete")
@@ -520,7 +496,7 @@ def create_app(settings: WebSettings) -> FastAPI:
             raise NotFoundError
         response = FileResponse(path, content_disposition_type="inline")
         if path.suffix in (".html", ".htm"):
-            response.headers["Content-Security-Policy"] = _REPORT_CSP
+            response.headers["Content-Security-Policy"] = security.REPORT_CSP
         return response
 
     @app.get("/analyses/{analysis_id}/download/{kind}")
