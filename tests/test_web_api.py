@@ -403,8 +403,8 @@ def serve_on_loopback(app: Any) -> Iterator[str]:
 
 #: A schemathesis hooks module: besides the JSON bodies generated from the schema, bodies whose
 #: every string carries text that is not valid Unicode (lone surrogates, sent as ``\\ud800``
-#: escapes in the JSON) or unusual code points (a multipart form cannot carry a lone surrogate); each such body drawn is counted in the file named by
-#: ``GAITLAB_BAD_UNICODE_LOG``.
+#: escapes in the JSON) or unusual code points (a multipart form cannot carry a lone
+#: surrogate); each such body drawn is counted in the file named by ``GAITLAB_BAD_UNICODE_LOG``.
 BAD_UNICODE_HOOKS = """
 import os
 
