@@ -19,13 +19,16 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
 from gaitlab.web import db
 from tests.test_web import (
     Therapist,
     add_user,
+    files_under,
     login,
     make_app,
+    row_count,
     short_clip,  # noqa: F401 (a fixture)
 )
 from tests.test_web_api import serve_on_loopback
@@ -244,3 +247,45 @@ def test_a_server_error_carries_the_security_headers_and_says_what_to_do(
         assert_security_headers(r)
         assert "a bug" not in r.text and "Traceback" not in r.text
         assert say("web.server_error") in r.content.decode()
+
+
+# --------------------------------------------------------------------------- 4: clip length
+
+
+def test_a_clip_longer_than_the_limit_is_refused_before_it_is_queued(
+    tmp_path: Path,
+    short_clip: Path,  # noqa: F811
+) -> None:
+    """A 120 s clip held the only worker for minutes: the length is now read from the container
+    at upload, and a clip over ``[web] max_clip_s`` is refused with a sentence saying so."""
+    from gaitlab.config import load_defaults
+    from gaitlab.words import say
+
+    assert load_defaults()["web"]["max_clip_s"] == 60  # the shipped limit
+    config = tmp_path / "gaitlab.toml"
+    config.write_text("[web]\nmax_clip_s = 1.5\n")  # the 2 s test clip is too long for it
+    data = tmp_path / "data"
+    add_user(data, "alice")
+    app = make_app(data, config_path=config)
+    client = TestClient(app, follow_redirects=False)
+    csrf = login(client, "alice")
+    r = client.post("/runners", data={"name": "R", "csrf_token": csrf})
+    r = client.post(r.headers["location"] + "/sessions", data={"date": "", "csrf_token": csrf})
+    session = r.headers["location"]
+    expected = say("web.upload.too_long", clip="long run.mp4", duration_s=2.0, limit_s=1.5)
+    for accept in ("text/html", "application/json"):
+        with open(short_clip, "rb") as fh:
+            r = client.post(
+                session + "/clips",
+                data={"csrf_token": csrf},
+                files={"clip": ("long run.mp4", fh)},
+                headers={"accept": accept},
+            )
+        assert r.status_code == 413
+        if accept == "application/json":
+            assert r.json()["error"] == expected
+        else:
+            assert str(escape(expected)) in r.text
+    layout = app.state.layout
+    assert files_under(layout.uploads) == [] and files_under(layout.work) == []
+    assert row_count(layout, "clips") == 0 and row_count(layout, "analyses") == 0

@@ -488,7 +488,10 @@ def add_api_routes(app: FastAPI, settings: Any) -> None:
         responses={
             **_FORBIDDEN,
             400: {"model": ErrorOut, "description": "No clip in the request."},
-            413: {"model": ErrorOut, "description": "The clip is larger than the limit."},
+            413: {
+                "model": ErrorOut,
+                "description": "The clip is over the size or length limit.",
+            },
             415: {"model": ErrorOut, "description": "Not a video gaitlab can read."},
         },
     )
@@ -501,7 +504,12 @@ def add_api_routes(app: FastAPI, settings: Any) -> None:
                 request, layout, max_bytes=settings.max_upload_bytes, form_csrf=None
             )  # may_write has checked the caller
             clip = await run_in_threadpool(
-                uploads.keep_upload, layout, received, who.user.id, session.id
+                uploads.keep_upload,
+                layout,
+                received,
+                who.user.id,
+                session.id,
+                max_clip_s=request.app.state.max_clip_s,
             )
         except storage.UploadRefusedError as exc:
             raise _error(exc.status, exc.message) from None

@@ -24,6 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
+from gaitlab.config import load_config
 from gaitlab.web import auth, db, jobs, security, storage, uploads
 from gaitlab.words import entry, say
 
@@ -218,6 +219,7 @@ def create_app(settings: WebSettings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.layout = layout
+    app.state.max_clip_s = float(load_config(settings.config_path)["web"]["max_clip_s"])
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["say"] = say
     templates.env.filters["megabytes"] = lambda n: f"{n / 1e6:.1f} MB"
@@ -433,7 +435,12 @@ def create_app(settings: WebSettings) -> FastAPI:
                 request, layout, max_bytes=settings.max_upload_bytes, form_csrf=form_csrf
             )
             clip = await run_in_threadpool(
-                uploads.keep_upload, layout, received, me.user.id, session.id
+                uploads.keep_upload,
+                layout,
+                received,
+                me.user.id,
+                session.id,
+                max_clip_s=request.app.state.max_clip_s,
             )
         except storage.UploadRefusedError as exc:
             if exc.message == uploads.CSRF_REFUSED:

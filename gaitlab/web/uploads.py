@@ -95,16 +95,23 @@ async def receive_upload(
 
 
 def keep_upload(
-    layout: storage.Layout, received: storage.Received, owner_id: str, session_id: str
+    layout: storage.Layout,
+    received: storage.Received,
+    owner_id: str,
+    session_id: str,
+    *,
+    max_clip_s: float,
 ) -> db.Clip:
-    """Check a received file is a readable video, move it into ``uploads/``, record it and queue
-    the session's analysis (blocking: run it in a thread from a route).
+    """Check a received file is a readable video no longer than ``max_clip_s`` seconds, move it
+    into ``uploads/``, record it and queue the session's analysis (blocking: run it in a thread
+    from a route).
 
     Raises
     ------
     storage.UploadRefusedError
-        400 empty, 415 not a video or unreadable, 404 when the session was deleted meanwhile.
-        On any refusal or error nothing is left behind (the received file is always removed).
+        400 empty, 415 not a video or unreadable, 413 longer than ``max_clip_s``, 404 when the
+        session was deleted meanwhile. On any refusal or error nothing is left behind (the
+        received file is always removed).
     """
     from gaitlab.errors import GaitlabError
     from gaitlab.video import probe
@@ -116,11 +123,17 @@ def keep_upload(
         if ext is None:
             raise storage.UploadRefusedError(415, say("web.upload.not_video"))
         try:
-            probe(received.path)
+            info = probe(received.path)
         except GaitlabError as exc:
             raise storage.UploadRefusedError(
                 415, say("web.upload.unreadable", reason=exc.message)
             ) from None
+        if info.duration_s > max_clip_s:
+            message = say(
+                "web.upload.too_long", clip=storage.display_name(received.client_name),
+                duration_s=info.duration_s, limit_s=max_clip_s,
+            )  # fmt: skip
+            raise storage.UploadRefusedError(413, message)
         clip_id = db.new_id()
         stored = f"{clip_id}.{ext}"
         target = layout.clip_path(stored)
