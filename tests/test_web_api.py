@@ -284,7 +284,7 @@ def test_schema_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
     token = accounts.issue_token(tmp_path, "alice", "script")  # opens and migrates the folder
     conn = db.connect(path)
     try:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION == 3
         assert tokens.user_of_token(conn, token) == db.User("u1", "alice", "hash", solo=False)
         db.migrate(conn)  # a no-op now
         conn.execute(f"PRAGMA user_version={db.SCHEMA_VERSION + 1}")

@@ -289,3 +289,135 @@ def test_a_clip_longer_than_the_limit_is_refused_before_it_is_queued(
     layout = app.state.layout
     assert files_under(layout.uploads) == [] and files_under(layout.work) == []
     assert row_count(layout, "clips") == 0 and row_count(layout, "analyses") == 0
+
+
+# --------------------------------------------------------------------------- 5: logins
+
+
+@pytest.fixture
+def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 with small parameters, so that hundreds of login attempts take seconds on a busy
+    machine (the throttle under test does not depend on the hash's cost)."""
+    from argon2 import PasswordHasher
+
+    from gaitlab.web import auth
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(auth, "_HASHER", cheap)
+    monkeypatch.setattr(auth, "_DUMMY_HASH", cheap.hash("not anyone's password"))
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The delays the server chose for each login attempt, in order (recorded, not waited)."""
+    import asyncio
+
+    from gaitlab.web import services
+
+    recorded: list[float] = []
+
+    async def record(delay_s: float) -> None:
+        recorded.append(delay_s)
+        await asyncio.sleep(0)
+
+    monkeypatch.setattr(services, "pause", record)
+    return recorded
+
+
+def throttled_app(tmp_path: Path, **login: float) -> Any:
+    """An app whose ``[web.login]`` settings are ``login`` (alice's account exists)."""
+    tmp_path.mkdir(exist_ok=True)
+    config = tmp_path / "gaitlab.toml"
+    config.write_text("[web.login]\n" + "".join(f"{k} = {v}\n" for k, v in login.items()))
+    data = tmp_path / "data"
+    add_user(data, "alice")
+    return make_app(data, config_path=config)
+
+
+def try_login(client: TestClient, name: str, password: str) -> int:
+    token = login_form_token(client)
+    r = client.post("/login", data={"name": name, "password": password, "csrf_token": token})
+    return r.status_code
+
+
+def from_address(app: Any, address: str) -> TestClient:
+    return TestClient(app, follow_redirects=False, client=(address, 50000))
+
+
+RIGHT = "correct horse battery"
+
+
+@pytest.mark.usefixtures("cheap_hashing")
+def test_an_attackers_failures_never_lock_out_the_right_password(
+    tmp_path: Path, waits: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Five wrong passwords locked an account for 15 minutes even against its right password,
+    and 20 failures from one address locked out everyone behind it. Now each failure only
+    slows the next attempts down, up to ``max_delay_s``."""
+    from gaitlab.config import load_defaults
+    from gaitlab.web import services
+    from gaitlab.web.auth import LoginThrottle
+
+    shipped = LoginThrottle.from_config(load_defaults()["web"]["login"])
+    delays = [shipped.delay_s(n) for n in range(60)]
+    assert delays[:3] == [0.0] * 3 and delays[3:7] == [1.0, 2.0, 4.0, 8.0]
+    assert delays[-1] == shipped.max_delay_s == 10.0  # progressive, and bounded
+
+    app = throttled_app(tmp_path, free_failures=3, first_delay_s=1.0, max_delay_s=10.0)
+    attacker = from_address(app, "203.0.113.9")
+    for i in range(50):
+        assert try_login(attacker, "alice", f"guess number {i}") == 401
+    assert waits == delays[:50]
+    # the right password works after the full delay: from another address (the account's
+    # failures), then from behind the attacker's address (that address's failures)
+    for address in ("198.51.100.7", "203.0.113.9"):
+        assert try_login(from_address(app, address), "alice", RIGHT) == 303, address
+    assert waits[50:] == [10.0, 10.0]
+    # the same, really waited (scaled down): the rightful user gets in after the delay
+    app = throttled_app(tmp_path / "b", free_failures=0, first_delay_s=0.5, max_delay_s=0.5)
+    monkeypatch.setattr(services, "pause", __import__("asyncio").sleep)
+    attacker = from_address(app, "203.0.113.9")
+    assert try_login(attacker, "alice", "a guess") == 401
+    start = time.perf_counter()
+    assert try_login(attacker, "alice", RIGHT) == 303
+    assert 0.5 <= time.perf_counter() - start < 0.5 + 10.0
+
+
+@pytest.mark.usefixtures("cheap_hashing")
+def test_failures_slow_down_the_account_and_the_client_but_not_a_known_browser(
+    tmp_path: Path, waits: list[float]
+) -> None:
+    app = throttled_app(tmp_path, free_failures=2, first_delay_s=1.0, max_delay_s=1.0)
+    known = from_address(app, "192.0.2.1")  # alice's own browser, before any attack
+    assert try_login(known, "alice", RIGHT) == 303
+    known.cookies.delete("gaitlab_login")
+    # per client: one address guessing many names
+    prober = from_address(app, "203.0.113.5")
+    for i in range(3):
+        assert try_login(prober, f"nobody{i}", "wrong password") == 401
+    assert try_login(from_address(app, "203.0.113.6"), "someone", "wrong password") == 401
+    assert waits[1:] == [0.0, 0.0, 1.0, 0.0]
+    del waits[:]
+    # per account: many addresses guessing one account's password
+    for i in range(3):
+        assert try_login(from_address(app, f"198.51.100.{i}"), "alice", "wrong password") == 401
+    assert waits == [0.0, 0.0, 1.0]
+    assert try_login(from_address(app, "198.51.100.99"), "alice", RIGHT) == 303
+    assert try_login(known, "alice", RIGHT) == 303
+    assert waits[3:] == [1.0, 0.0]  # a new browser waits; the one alice used before does not
+
+
+@pytest.mark.usefixtures("cheap_hashing")
+def test_parallel_guesses_from_one_client_are_capped(tmp_path: Path) -> None:
+    """Delays alone would let one client guess in parallel: at most ``max_pending_per_client``
+    attempts of one address are answered at a time; more are refused at once (429)."""
+    app = throttled_app(
+        tmp_path, free_failures=0, first_delay_s=1.0, max_delay_s=1.0, max_pending_per_client=3
+    )
+    with serve_on_loopback(app) as base, httpx.Client(base_url=base, timeout=30) as c:
+        token = login_form_token(c)
+        form = {"name": "alice", "password": "parallel guess", "csrf_token": token}
+        with ThreadPoolExecutor(9) as pool:
+            statuses = sorted(pool.map(lambda _: c.post("/login", data=form).status_code, range(9)))
+        assert statuses == [401] * 3 + [429] * 6
+        assert c.post("/login", data=form | {"password": RIGHT}).status_code == 303

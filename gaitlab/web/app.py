@@ -25,7 +25,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from gaitlab.config import load_config
-from gaitlab.web import auth, db, jobs, security, storage, uploads
+from gaitlab.web import auth, db, jobs, security, services, storage, uploads
 from gaitlab.words import entry, say
 
 HERE = Path(__file__).parent
@@ -55,8 +55,6 @@ class WebSettings:
         Mark cookies ``Secure`` (set when serving over TLS).
     login_lifetime_s
         How long a login lasts.
-    rate_limit
-        Failed logins allowed per name and per address.
     """
 
     data_dir: Path
@@ -67,7 +65,6 @@ class WebSettings:
     config_path: Path | None = None
     secure_cookies: bool = False
     login_lifetime_s: float = 12 * 3600.0
-    rate_limit: auth.RateLimit = dataclasses.field(default_factory=auth.RateLimit)
     watch_s: float = 2.0
 
     @property
@@ -219,7 +216,10 @@ def create_app(settings: WebSettings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.layout = layout
-    app.state.max_clip_s = float(load_config(settings.config_path)["web"]["max_clip_s"])
+    config = load_config(settings.config_path)
+    app.state.max_clip_s = float(config["web"]["max_clip_s"])
+    app.state.throttle = auth.LoginThrottle.from_config(config["web"]["login"])
+    app.state.pending_logins = auth.PendingLogins(app.state.throttle.max_pending_per_client)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["say"] = say
     templates.env.filters["megabytes"] = lambda n: f"{n / 1e6:.1f} MB"
@@ -275,9 +275,8 @@ def create_app(settings: WebSettings) -> FastAPI:
         return login_page(request)
 
     @app.post("/login")
-    def login(
+    async def login(
         request: Request,
-        conn: Conn,
         name: Annotated[str, Form()] = "",
         password: Annotated[str, Form()] = "",
         csrf_token: Annotated[str, Form()] = "",
@@ -286,15 +285,16 @@ def create_app(settings: WebSettings) -> FastAPI:
         if not auth.same_token(csrf_token, request.cookies.get(auth.ANON_CSRF_COOKIE)):
             raise CsrfError
         address = request.client.host if request.client else "unknown"
-        with db.transaction(conn):
-            if auth.login_blocked(conn, name, address, settings.rate_limit):
-                return login_page(request, 429, say("web.auth.rate_limited"))
-            user = auth.authenticate(conn, name, password, address)
-            if user is None:
-                return login_page(request, 401, say("web.auth.failed"))
-            token = auth.start_login(conn, user, settings.login_lifetime_s)
+        device = request.cookies.get(auth.DEVICE_COOKIE)
+        result = await services.log_in(request.app.state, name, password, address, device)
+        if result.status != 303:
+            message = say("web.auth.failed" if result.status == 401 else "web.auth.busy")
+            return login_page(request, result.status, message)
         response = see_other("/")
-        set_cookie(response, auth.LOGIN_COOKIE, token, int(settings.login_lifetime_s))
+        set_cookie(response, auth.LOGIN_COOKIE, result.token, int(settings.login_lifetime_s))
+        if result.device:
+            days = request.app.state.throttle.device_cookie_days
+            set_cookie(response, auth.DEVICE_COOKIE, result.device, int(days * 86400))
         response.delete_cookie(auth.ANON_CSRF_COOKIE, path="/")
         return response
 

@@ -23,7 +23,8 @@ from typing import Any, Literal
 
 #: Bumped when the schema changes; :func:`migrate` upgrades older files in place.
 #: 1: users, logins, runners, sessions, clips, analyses. 2: api_tokens, users.solo.
-SCHEMA_VERSION = 2
+#: 3: login_devices.
+SCHEMA_VERSION = 3
 
 JobState = Literal["queued", "running", "done", "failed"]
 
@@ -103,6 +104,12 @@ CREATE TABLE IF NOT EXISTS api_tokens (
     created_s REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS api_tokens_user ON api_tokens(user_id);
+CREATE TABLE IF NOT EXISTS login_devices (
+    token_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_s REAL NOT NULL,
+    expires_s REAL NOT NULL
+);
 """
 
 #: Columns added to a table after it was first made: (table, column, definition), each with
@@ -310,6 +317,27 @@ def get_login(conn: sqlite3.Connection, token_hash: str) -> tuple[User, str] | N
 
 def delete_login(conn: sqlite3.Connection, token_hash: str) -> None:
     conn.execute("DELETE FROM logins WHERE token_hash = ?", (token_hash,))
+
+
+def create_device(
+    conn: sqlite3.Connection, user_id: str, token_hash: str, lifetime_s: float
+) -> None:
+    """Record a browser that logged in to ``user_id`` (it holds the token; we keep the hash)."""
+    now = time.time()
+    conn.execute("DELETE FROM login_devices WHERE expires_s < ?", (now,))
+    conn.execute(
+        "INSERT INTO login_devices (token_hash, user_id, created_s, expires_s) VALUES (?, ?, ?, ?)",
+        (token_hash, user_id, now, now + lifetime_s),
+    )
+
+
+def get_device(conn: sqlite3.Connection, token_hash: str) -> str | None:
+    """The account id a device token was given to (None: unknown or expired)."""
+    row = conn.execute(
+        "SELECT user_id FROM login_devices WHERE token_hash = ? AND expires_s > ?",
+        (token_hash, time.time()),
+    ).fetchone()
+    return row[0] if row else None
 
 
 def record_login_failure(conn: sqlite3.Connection, keys: list[str]) -> None:
