@@ -246,6 +246,14 @@ def serve(
     ssl_keyfile: Annotated[
         Path | None, typer.Option("--ssl-keyfile", help="TLS private key (PEM).")
     ] = None,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allowed-host",
+            help="A name or address other devices use to reach this server (repeatable; "
+            "required with --host 0.0.0.0). Other Host headers are refused.",
+        ),
+    ] = None,
     config: ConfigOpt = None,
     debug: DebugOpt = False,
 ) -> None:
@@ -253,9 +261,11 @@ def serve(
     with user_errors(debug):
         from gaitlab.config import load_config
         from gaitlab.web import server
+        from gaitlab.web.hosts import hosts_to_allow
         from gaitlab.words import say
 
         load_config(config)  # a bad file fails here, not in every analysis
+        hosts_to_allow(host, allowed_host or ())  # so does a missing --allowed-host
         warning = server.tls_warning(host, tls=ssl_certfile is not None)
         if warning:
             print(f"warning: {warning}", file=sys.stderr, flush=True)
@@ -267,7 +277,7 @@ def serve(
         server.run(
             data_dir=data, host=host, port=port, workers=workers, max_upload_mb=max_upload_mb,
             config_path=config, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile,
-            log_level="info" if debug else "warning",
+            allowed_hosts=tuple(allowed_host or ()), log_level="info" if debug else "warning",
         )  # fmt: skip
 
 

@@ -95,6 +95,8 @@ DURING_ANALYSIS: list[Callable[[], None]] = []
 ANALYZE = "tests.test_web:fake_analyze"
 CHECKS = "tests.test_web:fake_checks"
 MAX_UPLOAD_MB = 1.0  # the 2 s test clip is about 0.3 MB
+#: The TestClient's host name, and loopback (uvicorn in a thread).
+ALLOWED_HOSTS = ("testserver", "127.0.0.1", "localhost", "::1")
 
 # --------------------------------------------------------------------------- helpers
 
@@ -116,6 +118,7 @@ def make_app(data_dir: Path, **overrides: Any) -> Any:
         analysis_fn=ANALYZE,
         checks_fn=CHECKS,
         max_upload_mb=MAX_UPLOAD_MB,
+        allowed_hosts=ALLOWED_HOSTS,
     )
     settings.update(overrides)
     return create_app(WebSettings(**settings))

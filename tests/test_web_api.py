@@ -32,6 +32,7 @@ from gaitlab.web import accounts, db, jobs, tokens
 from gaitlab.web.api import PREFIX, api_routes
 from gaitlab.web.app import WebSettings, create_app
 from gaitlab.web.server import add_user
+from tests.test_web import ALLOWED_HOSTS
 
 PASSWORD = "correct horse battery"
 
@@ -147,6 +148,7 @@ def world(
             workers=0,
             max_upload_mb=1.0,
             checks_fn="tests.test_web_api:passing_checks",
+            allowed_hosts=ALLOWED_HOSTS,
         )
     )
     alice = Account(app, data, "alice", short_clip, summaries)
@@ -536,7 +538,7 @@ def test_solo_runner_and_token_commands(tmp_path: Path) -> None:
     r = runner.invoke(cli, ["users", "token", "Sam", "--data", str(tmp_path)])
     assert r.exit_code == 0, r.output
     token = re.search(r"(glt_[\w-]+)", r.output).group(1)
-    app = create_app(WebSettings(data_dir=tmp_path, workers=0))
+    app = create_app(WebSettings(data_dir=tmp_path, workers=0, allowed_hosts=ALLOWED_HOSTS))
     client = TestClient(app, headers={"authorization": f"Bearer {token}"})
     runners = client.get(f"{PREFIX}/runners").json()
     assert [(x["name"], x["height_cm"]) for x in runners] == [("Sam", 172.0)]  # one profile
@@ -565,7 +567,7 @@ def test_solo_account_opens_on_its_runner(tmp_path: Path) -> None:
     conn = db.connect(tmp_path / "gaitlab.db")
     db.create_runner(conn, theo.id, name="Theo", height_cm=None, notes="")
     conn.close()
-    app = create_app(WebSettings(data_dir=tmp_path, workers=0))
+    app = create_app(WebSettings(data_dir=tmp_path, workers=0, allowed_hosts=ALLOWED_HOSTS))
     sam, sam_csrf = browser_login(app, "Sam")
     r = sam.get("/")
     assert r.status_code == 303 and r.headers["location"] == f"/runners/{sam_runner.id}"

@@ -421,3 +421,54 @@ def test_parallel_guesses_from_one_client_are_capped(tmp_path: Path) -> None:
             statuses = sorted(pool.map(lambda _: c.post("/login", data=form).status_code, range(9)))
         assert statuses == [401] * 3 + [429] * 6
         assert c.post("/login", data=form | {"password": RIGHT}).status_code == 303
+
+
+# --------------------------------------------------------------------------- 6: Host header
+
+
+def test_a_foreign_host_header_is_refused_without_a_redirect(alice: tuple[Any, Therapist]) -> None:
+    """``GET /runners/`` with ``Host: evil.example`` redirected to ``http://evil.example/runners``,
+    and pages were served for any Host (so DNS rebinding reached them)."""
+    from gaitlab.web.app import WebSettings
+
+    assert WebSettings(data_dir=Path("x")).allowed_hosts == ("127.0.0.1", "localhost", "::1")
+    _, a = alice
+    for path in ("/runners/", "/", "/login", "/guide", f"/sessions/{a.session_id}", "/api/v1/me"):
+        for host in ("evil.example", "evil.example:8000", "127.0.0.1.evil.example", ""):
+            r = a.client.get(path, headers={"host": host})
+            assert r.status_code == 400, (path, host, r.status_code)
+            assert "location" not in r.headers and "evil" not in r.text
+            assert_security_headers(r)
+    assert a.client.get("/runners/").headers["location"] == "http://testserver/runners"
+    for host in ("127.0.0.1:8000", "localhost", "[::1]:8000", "LOCALHOST:1"):
+        assert a.client.get("/", headers={"host": host}).status_code == 200, host
+
+
+def test_serving_beyond_loopback_requires_naming_the_hosts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    from gaitlab.errors import GaitlabError
+    from gaitlab.web import server
+
+    served: list[Any] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.append(app))
+    options = dict(
+        data_dir=tmp_path, port=8000, workers=1, max_upload_mb=500.0, config_path=None,
+        ssl_certfile=None, ssl_keyfile=None,
+    )  # fmt: skip
+    for host in ("0.0.0.0", "::"):
+        with pytest.raises(GaitlabError, match="--allowed-host"):
+            server.run(host=host, **options)
+    assert served == []
+    server.run(host="0.0.0.0", allowed_hosts=("clinic.example", "192.168.1.20"), **options)
+    assert served[-1].state.settings.allowed_hosts == (
+        "clinic.example", "192.168.1.20", "127.0.0.1", "localhost", "::1",
+    )  # fmt: skip
+    server.run(host="192.168.1.20", **options)  # an address of its own: that name is allowed
+    assert served[-1].state.settings.allowed_hosts == (
+        "192.168.1.20", "127.0.0.1", "localhost", "::1",
+    )  # fmt: skip
+    server.run(host="127.0.0.1", **options)
+    assert served[-1].state.settings.allowed_hosts == ("127.0.0.1", "localhost", "::1")

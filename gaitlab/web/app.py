@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gaitlab.config import load_config
 from gaitlab.web import auth, db, jobs, security, services, storage, uploads
+from gaitlab.web.hosts import LOOPBACK_HOSTS
 from gaitlab.words import entry, say
 
 HERE = Path(__file__).parent
@@ -53,6 +54,9 @@ class WebSettings:
         A gaitlab configuration file for the analyses (None: the defaults).
     secure_cookies
         Mark cookies ``Secure`` (set when serving over TLS).
+    allowed_hosts
+        The host names (or addresses) browsers may use to reach the app; any other ``Host``
+        header is refused with 400. Default: this computer's loopback names only.
     login_lifetime_s
         How long a login lasts.
     """
@@ -64,6 +68,7 @@ class WebSettings:
     checks_fn: str = jobs.DEFAULT_CHECKS
     config_path: Path | None = None
     secure_cookies: bool = False
+    allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS
     login_lifetime_s: float = 12 * 3600.0
     watch_s: float = 2.0
 
@@ -252,6 +257,7 @@ def create_app(settings: WebSettings) -> FastAPI:
     async def _csrf(request: Request, exc: CsrfError) -> Response:
         return HTMLResponse(say("web.csrf"), status_code=403)
 
+    app.add_middleware(security.TrustedHostMiddleware, allowed=settings.allowed_hosts)
     app.add_middleware(security.SecurityHeadersMiddleware, tls=settings.secure_cookies)
     app.add_exception_handler(RequestValidationError, security.on_validation_error)
     app.add_exception_handler(Exception, security.on_server_error)

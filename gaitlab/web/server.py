@@ -4,27 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import ipaddress
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
 from gaitlab.errors import GaitlabError
 from gaitlab.web import auth, db
+from gaitlab.web.hosts import hosts_to_allow, is_loopback
 from gaitlab.web.storage import Layout
 from gaitlab.words import say
-
-
-def is_loopback(host: str) -> bool:
-    """True when ``host`` is reachable from this computer only (127.0.0.0/8, ::1, localhost)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def tls_warning(host: str, *, tls: bool) -> str | None:
@@ -95,24 +85,30 @@ def run(
     config_path: Path | None,
     ssl_certfile: Path | None,
     ssl_keyfile: Path | None,
+    allowed_hosts: Sequence[str] = (),
     log_level: str = "warning",
 ) -> None:
     """Serve the app with uvicorn until stopped (Ctrl-C or SIGTERM); the analysis workers stop
-    with it, and jobs they were running are queued again for the next start."""
+    with it, and jobs they were running are queued again for the next start.
+
+    ``allowed_hosts``: the names other devices use to reach the server (``--allowed-host``),
+    required when ``host`` is every address (0.0.0.0 or ::); see :func:`hosts_to_allow`.
+    """
     import uvicorn
 
     from gaitlab.web.app import WebSettings, create_app
 
     if (ssl_certfile is None) != (ssl_keyfile is None):
-        raise GaitlabError("Give both --ssl-certfile and --ssl-keyfile, or neither.")
+        raise GaitlabError(say("web.serve.tls_pair"))
     if max_upload_mb <= 0:
-        raise GaitlabError(f"--max-upload-mb must be positive, got {max_upload_mb}.")
+        raise GaitlabError(say("web.serve.upload_limit", value=max_upload_mb))
     settings = WebSettings(
         data_dir=data_dir,
         max_upload_mb=max_upload_mb,
         workers=workers,
         config_path=config_path,
         secure_cookies=ssl_certfile is not None,
+        allowed_hosts=hosts_to_allow(host, allowed_hosts),
     )
     with data_lock(data_dir):
         app = create_app(settings)
