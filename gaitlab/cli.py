@@ -314,7 +314,7 @@ def users_passwd(
     data: DataOpt = Path("gaitlab-data"),
     debug: DebugOpt = False,
 ) -> None:
-    """Set a new password for an account (its logins end)."""
+    """Set a new password for an account (its logins end and its API tokens are revoked)."""
     with user_errors(debug):
         from gaitlab.web import server
         from gaitlab.words import say

@@ -82,7 +82,8 @@ def add_user(conn: sqlite3.Connection, name: str, password: str) -> db.User:
 
 
 def set_password(conn: sqlite3.Connection, name: str, password: str) -> None:
-    """Change an account's password (and log it out everywhere)."""
+    """Change an account's password: it is logged out everywhere, and its API tokens and
+    remembered browsers are revoked."""
     if len(password) < MIN_PASSWORD_CHARS:
         raise ValueError(f"The password must have at least {MIN_PASSWORD_CHARS} characters.")
     with db.transaction(conn):

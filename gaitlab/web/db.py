@@ -288,8 +288,11 @@ def list_users(conn: sqlite3.Connection) -> list[User]:
 
 
 def set_password_hash(conn: sqlite3.Connection, user_id: str, password_hash: str) -> None:
+    """Change a password: every login, API token and remembered browser of the account ends
+    (whoever had the old password must not keep the account's data)."""
     conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
-    conn.execute("DELETE FROM logins WHERE user_id = ?", (user_id,))
+    for table in ("logins", "api_tokens", "login_devices"):
+        conn.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
 
 
 def create_login(
