@@ -254,6 +254,14 @@ def serve(
             "required with --host 0.0.0.0). Other Host headers are refused.",
         ),
     ] = None,
+    trusted_proxy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trusted-proxy",
+            help="Address of a reverse proxy in front of gaitlab whose X-Forwarded-For header "
+            "names the client (repeatable); from anyone else the header is ignored.",
+        ),
+    ] = None,
     config: ConfigOpt = None,
     debug: DebugOpt = False,
 ) -> None:
@@ -277,7 +285,8 @@ def serve(
         server.run(
             data_dir=data, host=host, port=port, workers=workers, max_upload_mb=max_upload_mb,
             config_path=config, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile,
-            allowed_hosts=tuple(allowed_host or ()), log_level="info" if debug else "warning",
+            allowed_hosts=tuple(allowed_host or ()), trusted_proxies=tuple(trusted_proxy or ()),
+            log_level="info" if debug else "warning",
         )  # fmt: skip
 
 

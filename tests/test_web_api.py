@@ -382,14 +382,18 @@ def test_openapi_describes_every_api_route(world: tuple[Any, Account, Account]) 
 
 
 @contextlib.contextmanager
-def serve_on_loopback(app: Any) -> Iterator[str]:
-    """Serve ``app`` with uvicorn on 127.0.0.1 (a free port) in a thread; yields the base URL."""
+def serve_on_loopback(app: Any, **options: Any) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on 127.0.0.1 (a free port) in a thread; yields the base URL.
+    ``options``: more of ``uvicorn.Config``'s (the address and port are this function's)."""
     import uvicorn
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    options = {"log_level": "error"} | {
+        k: v for k, v in options.items() if k not in ("host", "port")
+    }
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

@@ -57,6 +57,9 @@ class WebSettings:
     allowed_hosts
         The host names (or addresses) browsers may use to reach the app; any other ``Host``
         header is refused with 400. Default: this computer's loopback names only.
+    trusted_proxies
+        Addresses of reverse proxies whose ``X-Forwarded-For`` names the client (read by
+        uvicorn: :func:`gaitlab.web.server.uvicorn_options`); from anyone else it is ignored.
     login_lifetime_s
         How long a login lasts.
     """
@@ -69,6 +72,7 @@ class WebSettings:
     config_path: Path | None = None
     secure_cookies: bool = False
     allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS
+    trusted_proxies: tuple[str, ...] = ()
     login_lifetime_s: float = 12 * 3600.0
     watch_s: float = 2.0
 
