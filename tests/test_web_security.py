@@ -472,3 +472,86 @@ def test_serving_beyond_loopback_requires_naming_the_hosts(
     )  # fmt: skip
     server.run(host="127.0.0.1", **options)
     assert served[-1].state.settings.allowed_hosts == ("127.0.0.1", "localhost", "::1")
+
+
+# --------------------------------------------------------------------------- notes
+
+
+def test_a_password_change_revokes_api_tokens_logins_and_known_browsers(
+    alice: tuple[Any, Therapist],
+) -> None:
+    """API tokens survived a password change: whoever had made one with the old password kept
+    the account's data."""
+    from gaitlab.web import accounts, server
+
+    app, a = alice
+    data = app.state.layout.root
+    token = accounts.issue_token(data, "alice", "a script")
+    script = TestClient(app, headers={"authorization": f"Bearer {token}"})
+    assert script.get("/api/v1/me").status_code == 200
+    server.set_password(data, "alice", "a brand new password")
+    assert script.get("/api/v1/me").status_code == 401
+    assert a.client.get("/", headers={"accept": "text/html"}).headers["location"] == "/login"
+    for table in ("api_tokens", "logins", "login_devices"):
+        assert row_count(app.state.layout, table) == 0, table
+    assert try_login(from_address(app, "192.0.2.1"), "alice", "a brand new password") == 303
+
+
+def test_forwarded_for_counts_only_from_a_configured_proxy(tmp_path: Path) -> None:
+    """``X-Forwarded-For`` was trusted from loopback (uvicorn's default), so any local client
+    could pose as any address and escape the per-address login throttle."""
+    from gaitlab.web import server
+
+    add_user(tmp_path, "alice")
+
+    def failure_keys(trusted_proxies: tuple[str, ...]) -> set[str]:
+        app = make_app(tmp_path, trusted_proxies=trusted_proxies)
+        options = server.uvicorn_options(app.state.settings, host="127.0.0.1", port=0)
+        with serve_on_loopback(app, **options) as base, httpx.Client(base_url=base) as c:
+            for i in range(3):
+                token = login_form_token(c)
+                forged = {"x-forwarded-for": f"203.0.113.{i}"}
+                form = {"name": "alice", "password": "wrong", "csrf_token": token}
+                assert c.post("/login", data=form, headers=forged).status_code == 401
+        with sqlite3.connect(tmp_path / "gaitlab.db") as conn:
+            keys = {r[0] for r in conn.execute("SELECT key FROM login_failures")}
+            conn.execute("DELETE FROM login_failures")
+        return {k for k in keys if k.startswith("addr:")}
+
+    assert failure_keys(()) == {"addr:127.0.0.1"}  # the forged addresses are ignored
+    assert failure_keys(("127.0.0.1",)) == {f"addr:203.0.113.{i}" for i in range(3)}
+
+
+def test_an_unreadable_clip_is_named_as_the_user_named_it(
+    alice: tuple[Any, Therapist], tmp_path: Path
+) -> None:
+    """The "cannot be read" message named the server's temporary file (``upload-<hex>.part``)."""
+    app, a = alice
+    damaged = tmp_path / "damaged.mp4"
+    damaged.write_bytes(files_under(app.state.layout.uploads)[0].read_bytes()[:3000])
+    with open(damaged, "rb") as fh:
+        r = a.client.post(
+            f"/sessions/{a.session_id}/clips",
+            data={"csrf_token": a.csrf},
+            files={"clip": ("Monday run.mp4", fh)},
+            headers={"accept": "application/json"},
+        )
+    assert r.status_code == 415
+    message = r.json()["error"]
+    assert "'Monday run.mp4'" in message and "upload-" not in message, message
+    assert files_under(app.state.layout.work) == []
+
+
+def test_capture_checks_fail_loudly_when_their_module_cannot_be_imported(
+    monkeypatch: pytest.MonkeyPatch,
+    short_clip: Path,  # noqa: F811
+) -> None:
+    """An import error in the capture checks must not switch them off silently."""
+    import sys
+
+    from gaitlab.config import load_defaults
+    from gaitlab.web import jobs
+
+    monkeypatch.setitem(sys.modules, "gaitlab.quality", None)  # as if it failed to import
+    with pytest.raises(ImportError):
+        jobs.capture_checks(short_clip, load_defaults())

@@ -1,7 +1,7 @@
 """Analysis workers: processes apart from the web process that take jobs from the database.
 
 A job analyses all clips of one session as one assessment. The worker runs the capture checks
-(:func:`gaitlab.quality.preflight`, when that module is installed), then the analysis function,
+(:func:`gaitlab.quality.preflight`), then the analysis function,
 into a private work folder; the folder is renamed into ``reports/`` in the same transaction that
 marks the job done. A worker that dies mid-job (killed, machine restarted) leaves its job
 ``running``; :func:`gaitlab.web.db.requeue_abandoned` puts it back in the queue when the server
@@ -70,19 +70,16 @@ def analyze_session(
     progress("saving", 0, 0)
     analysis.save(out_dir)
     progress("report", 0, 0)
-    from gaitlab.report import write_report  # lands with the report issue
+    from gaitlab.report import write_report
 
     write_report(analysis, out_dir, pdf=True, video=True)
 
 
 def capture_checks(path: Path, config: Mapping[str, Any]) -> tuple[str | None, list[dict]]:
     """The quick capture checks of one clip (:func:`gaitlab.quality.preflight`): the view seen
-    and the checks as dicts (:class:`gaitlab.result.Check`); ``(None, [])`` when
-    :mod:`gaitlab.quality` is not installed."""
-    try:
-        from gaitlab.quality import preflight
-    except ImportError:
-        return None, []
+    and the checks as dicts (:class:`gaitlab.result.Check`)."""
+    from gaitlab.quality import preflight  # in the worker process only: keeps the app light
+
     result = preflight(path, config=config)
     return result.view.label, [c.as_dict() for c in result.checks]
 

@@ -155,7 +155,8 @@ class UploadRefusedError(Exception):
 
 @dataclasses.dataclass(frozen=True)
 class Received:
-    """A file received into the work folder (not yet in ``uploads/``)."""
+    """A file received into the work folder (not yet in ``uploads/``): ``path`` is
+    ``work/upload-<random>/<display name>``."""
 
     path: Path
     client_name: str
@@ -242,7 +243,11 @@ class MultipartReceiver:
             raise UploadRefusedError(400, "Send one clip per upload.")
         if not self.may_receive_file(self.fields):
             raise UploadRefusedError(403, "csrf")
-        self._path = self.work_dir / f"upload-{secrets.token_hex(16)}.part"
+        # A folder of its own, holding the file under the client's (cleaned) name: a message
+        # about the file (it cannot be read, it is too long) then names the user's file.
+        folder = self.work_dir / f"upload-{secrets.token_hex(16)}"
+        folder.mkdir()
+        self._path = folder / display_name(self._filename)
         self._out = open(self._path, "xb")  # noqa: SIM115 (closed in _part_end or abort)
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
@@ -306,9 +311,16 @@ class MultipartReceiver:
             self._out = None
         for path in (self._path, self.file.path if self.file else None):
             if path is not None:
-                with contextlib.suppress(FileNotFoundError):
-                    path.unlink()
+                discard_received(path)
         self.file = None
+
+
+def discard_received(path: Path) -> None:
+    """Remove a file received into ``work/`` and the folder made for it (missing is fine)."""
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+    with contextlib.suppress(FileNotFoundError, OSError):
+        path.parent.rmdir()
 
 
 def fsync_dir(folder: Path) -> None:

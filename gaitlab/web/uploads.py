@@ -154,4 +154,4 @@ def keep_upload(
             raise
         return clip
     finally:
-        received.path.unlink(missing_ok=True)
+        storage.discard_received(received.path)
