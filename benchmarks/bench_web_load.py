@@ -59,7 +59,9 @@ ROUND_PAUSE_S = 1.0
 BUSY_S = 3.0
 
 
-def busy_analysis(clips: list[Path], out_dir: Path, *, config: Any, progress: Any) -> None:
+def busy_analysis(
+    clips: list[Path], out_dir: Path, *, config: Any, progress: Any, views: Any
+) -> None:
     """A stand-in for the pipeline (``--quick``): keeps one core busy, then writes a summary."""
     end = time.monotonic() + BUSY_S
     x = 0

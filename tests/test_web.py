@@ -20,14 +20,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from markupsafe import escape
+from starlette.routing import Mount
 from typer.testing import CliRunner
 
 from gaitlab.config import load_defaults
 from gaitlab.web import db, jobs
 from gaitlab.web.app import PUBLIC_PATHS, WebSettings, create_app
+from gaitlab.web.routers import app_routes
 from gaitlab.web.server import is_loopback, tls_warning
 from gaitlab.web.storage import Layout, display_name, sniff_container
 
@@ -40,15 +41,20 @@ def fake_analyze(
     *,
     config: Mapping[str, Any],
     progress: Callable[[str, int, int], None],
+    views: list[str | None],
 ) -> None:
-    """Writes what the real pipeline writes (summary.json, strides.csv, report files)."""
+    """Writes what the real pipeline writes (summary.json, strides.csv, report files); each
+    clip's view is the one set by hand, else "side"."""
     for done in range(0, 11, 5):
         progress("analysing", done, 10)
         for hook in DURING_ANALYSIS:
             hook()
     out_dir.mkdir(parents=True, exist_ok=True)
     summary = {
-        "clips": [{"name": p.name, "view": {"label": "side"}, "checks": []} for p in clips],
+        "clips": [
+            {"name": p.name, "view": {"label": v or "side"}, "checks": []}
+            for p, v in zip(clips, views, strict=True)
+        ],
         "metrics": {"cadence_spm": {"value": 168.9, "unit": "steps/min"}},
         "findings": [
             {"pattern": "hip_tightness", "status": "not_flagged", "summary": "FAKE-VERDICT"},
@@ -238,8 +244,8 @@ def alice(tmp_path: Path, short_clip: Path) -> tuple[Any, Therapist]:
 def routes_with_ids(app: Any) -> list[tuple[str, str]]:
     """(method, path) of every app route that takes a path parameter."""
     out = []
-    for route in app.routes:
-        if isinstance(route, APIRoute) and route.param_convertors:
+    for route in app_routes(app):
+        if route.param_convertors:
             out += [(m, route.path) for m in sorted(route.methods)]
     return out
 
@@ -425,8 +431,8 @@ def test_anonymous_requests_are_refused_everywhere(two: tuple[Any, Therapist, Th
     app, alice, _ = two
     anonymous = TestClient(app, follow_redirects=False)
     checked = 0
-    for route in app.routes:
-        if not isinstance(route, APIRoute) or route.path.startswith(PUBLIC_PATHS):
+    for route in app_routes(app):
+        if route.path.startswith(PUBLIC_PATHS):
             continue
         for method in route.methods:
             url = fill(route.path, alice)
@@ -437,7 +443,8 @@ def test_anonymous_requests_are_refused_everywhere(two: tuple[Any, Therapist, Th
             assert refused, (method, route.path, r.status_code)
             checked += 1
     assert checked >= 15
-    public = {r.path for r in app.routes if r.path.startswith(PUBLIC_PATHS)}
+    mounts = [r for r in app.routes if isinstance(r, Mount)]
+    public = {r.path for r in [*app_routes(app), *mounts] if r.path.startswith(PUBLIC_PATHS)}
     assert public == {"/login", "/guide", "/static"}
 
 
@@ -446,7 +453,7 @@ def test_anonymous_requests_are_refused_everywhere(two: tuple[Any, Therapist, Th
 
 def test_every_form_post_without_csrf_token_is_refused(alice: tuple[Any, Therapist]) -> None:
     app, a = alice
-    posts = [r.path for r in app.routes if isinstance(r, APIRoute) and "POST" in r.methods]
+    posts = [r.path for r in app_routes(app) if "POST" in r.methods]
     assert len(posts) >= 10
     for path in posts:
         url = fill(path, a)
@@ -734,7 +741,9 @@ def test_one_server_per_data_folder(tmp_path: Path) -> None:
         pass
 
 
-def test_guide_is_one_click_from_every_page(alice: tuple[Any, Therapist]) -> None:
+def test_guide_is_one_click_from_every_page_and_written_for_the_web(
+    alice: tuple[Any, Therapist],
+) -> None:
     from gaitlab.words import entry
 
     app, a = alice
@@ -744,6 +753,11 @@ def test_guide_is_one_click_from_every_page(alice: tuple[Any, Therapist]) -> Non
     assert page.status_code == 200
     guide = entry("guide")
     assert f"<h1>{guide['title']}</h1>" in page.text
+    web_items = entry("web.guide.items")
     for item in guide["items"]:
-        expected = f"<strong>{escape(item['topic'])}.</strong> {escape(item['text'])}"
-        assert expected in page.text
+        text = web_items.get(item["topic"], item["text"])
+        assert f"<strong>{escape(item['topic'])}.</strong> {escape(text)}" in page.text
+    assert escape(entry("web.guide.checked")) in page.text
+    article = page.text.split('id="guide"')[1].split("</article>")[0]
+    for command_line in ("`", "--", "gaitlab check", "gaitlab analyze"):
+        assert command_line not in article, command_line  # nothing a web user cannot act on

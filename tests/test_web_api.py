@@ -29,8 +29,8 @@ from typer.testing import CliRunner
 
 from gaitlab.config import load_defaults
 from gaitlab.web import accounts, db, jobs, tokens
-from gaitlab.web.api import PREFIX, api_routes
 from gaitlab.web.app import WebSettings, create_app
+from gaitlab.web.routers.api import PREFIX, api_routes
 from gaitlab.web.server import add_user
 from tests.test_web import ALLOWED_HOSTS
 
@@ -84,7 +84,9 @@ def run_queued(app: Any, summary_of: Callable[[str], dict[str, Any]]) -> list[st
     conn = db.connect(layout.db_path)
     states = []
 
-    def analyze(clips: list[Path], out_dir: Path, *, config: Any, progress: Any) -> None:
+    def analyze(
+        clips: list[Path], out_dir: Path, *, config: Any, progress: Any, views: Any
+    ) -> None:
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "report.html").write_text(REPORT_HTML.format(date=date))
         (out_dir / "summary.json").write_text(json.dumps(summary_of(date)))
@@ -378,7 +380,7 @@ def test_openapi_describes_every_api_route(world: tuple[Any, Account, Account]) 
     upload = spec["paths"][f"{PREFIX}/sessions/{{session_id}}/clips"]["post"]
     assert "multipart/form-data" in upload["requestBody"]["content"]
     assert {"201", "400", "401", "403", "404", "413", "415"} <= set(upload["responses"])
-    assert all(isinstance(r, APIRoute) for r in api_routes(app))
+    assert all(isinstance(r.original_route, APIRoute) for r in api_routes(app))
 
 
 @contextlib.contextmanager

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 #: Bumped when the schema changes; :func:`migrate` upgrades older files in place.
 #: 1: users, logins, runners, sessions, clips, analyses. 2: api_tokens, users.solo.
-#: 3: login_devices.
+#: 3: login_devices, clips.view_set, analyses.refused.
 SCHEMA_VERSION = 3
 
 JobState = Literal["queued", "running", "done", "failed"]
@@ -75,7 +75,8 @@ CREATE TABLE IF NOT EXISTS clips (
     sha256 TEXT NOT NULL,
     view TEXT,
     checks_json TEXT NOT NULL DEFAULT '[]',
-    created_s REAL NOT NULL
+    created_s REAL NOT NULL,
+    view_set TEXT
 );
 CREATE INDEX IF NOT EXISTS clips_session ON clips(owner_id, session_id, created_s);
 CREATE TABLE IF NOT EXISTS analyses (
@@ -93,7 +94,8 @@ CREATE TABLE IF NOT EXISTS analyses (
     error TEXT,
     created_s REAL NOT NULL,
     started_s REAL,
-    finished_s REAL
+    finished_s REAL,
+    refused INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS analyses_queue ON analyses(state, created_s);
 CREATE INDEX IF NOT EXISTS analyses_session ON analyses(owner_id, session_id, created_s);
@@ -114,7 +116,11 @@ CREATE TABLE IF NOT EXISTS login_devices (
 
 #: Columns added to a table after it was first made: (table, column, definition), each with
 #: the schema version that added it.
-_ADDED_COLUMNS = (("users", "solo", "INTEGER NOT NULL DEFAULT 0"),)  # 2
+_ADDED_COLUMNS = (
+    ("users", "solo", "INTEGER NOT NULL DEFAULT 0"),  # 2
+    ("clips", "view_set", "TEXT"),  # 3
+    ("analyses", "refused", "INTEGER NOT NULL DEFAULT 0"),  # 3
+)
 
 
 def new_id() -> str:
@@ -225,6 +231,7 @@ class Clip:
     view: str | None
     checks_json: str
     created_s: float
+    view_set: str | None = None
 
     @property
     def checks(self) -> list[dict[str, Any]]:
@@ -251,6 +258,10 @@ class Analysis:
     created_s: float
     started_s: float | None
     finished_s: float | None
+    refused: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "refused", bool(self.refused))  # SQLite stores it as 0 / 1
 
 
 def _row(cls: type, row: sqlite3.Row | None) -> Any:
@@ -499,18 +510,19 @@ def add_clip(
     display_name: str,
     size_bytes: int,
     sha256: str,
+    view_set: str | None = None,
 ) -> Clip | None:
-    """Record an uploaded clip (its file already in place); None when the session is not the
-    owner's."""
+    """Record an uploaded clip (its file already in place; ``view_set``: the view the therapist
+    says it shows); None when the session is not the owner's."""
     if get_session(conn, owner_id, session_id) is None:
         return None
     clip = Clip(
         clip_id, owner_id, session_id, stored_name, display_name, size_bytes, sha256, None, "[]",
-        time.time(),
+        time.time(), view_set,
     )  # fmt: skip
     conn.execute(
         "INSERT INTO clips (id, owner_id, session_id, stored_name, display_name, size_bytes, "
-        "sha256, view, checks_json, created_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "sha256, view, checks_json, created_s, view_set) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         dataclasses.astuple(clip),
     )
     return clip
@@ -539,6 +551,14 @@ def set_clip_result(
         "UPDATE clips SET view = ?, checks_json = ? WHERE id = ?",
         (view, json.dumps(checks), clip_id),
     )
+
+
+def set_clip_view(conn: sqlite3.Connection, owner_id: str, clip_id: str, view: str | None) -> bool:
+    """Record the view the therapist says a clip shows (None: let the analysis find it)."""
+    cur = conn.execute(
+        "UPDATE clips SET view_set = ? WHERE id = ? AND owner_id = ?", (view, clip_id, owner_id)
+    )
+    return cur.rowcount == 1
 
 
 def delete_clip(conn: sqlite3.Connection, owner_id: str, clip_id: str) -> Removed | None:
@@ -657,10 +677,12 @@ def finish_job(
     *,
     state: Literal["done", "failed"],
     error: str | None = None,
+    refused: bool = False,
     publish: Callable[[], None] | None = None,
 ) -> bool:
-    """Mark a claimed job done or failed; ``publish`` (moving its files into place) runs inside
-    the same transaction, so the row says done only once the files are there.
+    """Mark a claimed job done or failed (``refused``: because no clip could be used);
+    ``publish`` (moving its files into place) runs inside the same transaction, so the row says
+    done only once the files are there.
 
     Returns False when the job is no longer this worker's (nothing is changed then).
     """
@@ -674,8 +696,9 @@ def finish_job(
         if publish is not None:
             publish()
         conn.execute(
-            "UPDATE analyses SET state = ?, error = ?, finished_s = ?, stage = ? WHERE id = ?",
-            (state, error, time.time(), state, job.id),
+            "UPDATE analyses SET state = ?, error = ?, finished_s = ?, stage = ?, refused = ? "
+            "WHERE id = ?",
+            (state, error, time.time(), state, int(refused), job.id),
         )
     return True
 

@@ -1,8 +1,8 @@
 """Analysis workers: processes apart from the web process that take jobs from the database.
 
 A job analyses all clips of one session as one assessment. The worker runs the capture checks
-(:func:`gaitlab.quality.preflight`), then the analysis function,
-into a private work folder; the folder is renamed into ``reports/`` in the same transaction that
+(:func:`gaitlab.quality.preflight`), then the analysis function into a private work folder;
+the folder is renamed into ``reports/`` in the same transaction that
 marks the job done. A worker that dies mid-job (killed, machine restarted) leaves its job
 ``running``; :func:`gaitlab.web.db.requeue_abandoned` puts it back in the queue when the server
 starts again (or when the pool sees the worker gone), and it is redone from the start.
@@ -11,11 +11,14 @@ The analysis function is named by a ``"module:function"`` string, so the worker 
 fresh, not forked) can import it, and tests can inject a fast fake. Its signature::
 
     analyze_session(clips: list[Path], out_dir: Path, *, config: dict,
-                    progress: Callable[[str, int, int], None]) -> None
+                    progress: Callable[[str, int, int], None],
+                    views: list[str | None]) -> None
 
-``progress(stage, done, total)`` names the stage (``analysing``, ``saving``, ``report``: the
-``[web.stage]`` words) and, for ``analysing``, the frames done out of the total; it raises
-:class:`JobCancelledError` when the job was deleted meanwhile, which stops the analysis.
+``views`` gives each clip's view as the therapist set it (``side``, ``rear``, ``front``), or
+None to let the analysis find it. ``progress(stage, done, total)`` names the stage
+(``analysing``, ``saving``, ``report``: the ``[web.stage]`` words) and, for ``analysing``, the
+frames done out of the total; it raises :class:`JobCancelledError` when the job was deleted
+meanwhile, which stops the analysis.
 """
 
 from __future__ import annotations
@@ -34,12 +37,14 @@ import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from gaitlab.errors import GaitlabError
 from gaitlab.web import db
 from gaitlab.web.storage import Layout, fsync_dir
+from gaitlab.words import say
 
 log = logging.getLogger("gaitlab.web")
 
@@ -58,15 +63,18 @@ def analyze_session(
     *,
     config: Mapping[str, Any],
     progress: Callable[[str, int, int], None],
+    views: Sequence[str | None],
 ) -> None:
-    """The real pipeline: :func:`gaitlab.api.analyze`, ``Analysis.save``, then the report
+    """The real pipeline: :func:`gaitlab.api.analyze` (each clip in the view the therapist set,
+    or the view it finds where they set none), ``Analysis.save``, then the report
     (``report.html``, ``report.pdf``, ``annotated.mp4``) by :func:`gaitlab.report.write_report`.
     """
-    from gaitlab.api import analyze
+    from gaitlab.api import analyze  # in the worker process only: keeps the app light
 
     analysis = analyze(
-        clips, config=config, progress=lambda clip, done, total: progress("analysing", done, total)
-    )
+        clips, config=config, views=views,
+        progress=lambda clip, done, total: progress("analysing", done, total),
+    )  # fmt: skip
     progress("saving", 0, 0)
     analysis.save(out_dir)
     progress("report", 0, 0)
@@ -112,8 +120,6 @@ class ClipsUnusableError(Exception):
 
 
 def _failed_checks_message(failed: list[tuple[str, dict[str, Any]]]) -> str:
-    from gaitlab.words import say
-
     parts = []
     for clip_name, check in failed:
         fix = f" {check['fix']}" if check.get("fix") else ""
@@ -133,69 +139,114 @@ def run_job(
 ) -> str:
     """Run one claimed job to its end; returns its final state (``done``, ``failed`` or
     ``cancelled``)."""
-    from gaitlab.errors import GaitlabError
-
     work = layout.job_work_dir(job.id, job.claim_token or "x")
     shutil.rmtree(work, ignore_errors=True)
-    out_dir = work / "out"
-    inputs = work / "clips"
-    inputs.mkdir(parents=True)
-    last = [0.0]
-
-    def progress(stage: str, done: int, total: int, *, force: bool = False) -> None:
-        now = time.monotonic()
-        if not force and now - last[0] < progress_every_s and done != total:
-            return
-        last[0] = now
-        if not db.report_progress(conn, job, stage=stage, done=done, total=total):
-            raise JobCancelledError(job.id)
-
+    (work / "clips").mkdir(parents=True)
+    progress = _progress_reporter(conn, job, progress_every_s)
     try:
         _session, runner, clips = db.job_session(conn, job)
         cfg = json.loads(json.dumps(config))  # a private deep copy
         if runner.height_cm:
             cfg.setdefault("runner", {})["height_m"] = runner.height_cm / 100
-        usable, failed = [], []
-        names: set[str] = set()
-        preflight_checks: dict[str, list[dict[str, Any]]] = {}
-        for i, clip in enumerate(clips):
-            progress("checking", i, len(clips), force=True)
-            # The analysis (and so the report) sees the clip under its display name.
-            link = inputs / _unique_name(clip, names)
-            link.symlink_to(layout.clip_path(clip.stored_name).resolve())
-            view, checks = checks_fn(link, cfg)
-            db.set_clip_result(conn, clip.id, view=view, checks=checks)
-            preflight_checks[clip.id] = checks
-            bad = [c for c in checks if c.get("status") == "fail"]
-            failed += [(clip.display_name, c) for c in bad]
-            if not bad:
-                usable.append((clip, link))
-        if not usable:
-            raise ClipsUnusableError(_failed_checks_message(failed) if failed else "No clips.")
+        usable, checks = _check_clips(conn, clips, work / "clips", layout, checks_fn, cfg, progress)
         progress("analysing", 0, 0, force=True)
-        analyze_fn([link for _, link in usable], out_dir, config=cfg, progress=progress)
-        _store_clip_results(conn, out_dir, usable, preflight_checks)
+        out_dir = work / "out"
+        views = [clip.view_set for clip, _ in usable]
+        analyze_fn(
+            [link for _, link in usable], out_dir, config=cfg, progress=progress, views=views
+        )
+        _store_clip_results(conn, out_dir, usable, checks)
         progress("publishing", 0, 0, force=True)
-        target = layout.report_dir(job.id)
-
-        def publish() -> None:
-            shutil.rmtree(target, ignore_errors=True)
-            os.replace(out_dir, target)
-            fsync_dir(layout.reports)
-
-        state = "done" if db.finish_job(conn, job, state="done", publish=publish) else "cancelled"
+        state = _publish(conn, layout, job, out_dir)
     except JobCancelledError:
         state = "cancelled"
     except ClipsUnusableError as exc:
-        state = _fail(conn, job, str(exc))
+        state = _fail(conn, job, str(exc), refused=True)
     except GaitlabError as exc:
         state = _fail(conn, job, exc.message)
     except Exception as exc:  # a bug in the pipeline: the job fails, the worker lives on
         log.exception("analysis %s failed", job.id)
-        state = _fail(conn, job, f"The analysis failed unexpectedly ({type(exc).__name__}).")
+        state = _fail(conn, job, say("web.job.crashed", kind=type(exc).__name__))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return state
+
+
+def _progress_reporter(conn: Any, job: db.Analysis, every_s: float) -> Callable[..., None]:
+    """``progress(stage, done, total, *, force=False)``: the job's progress and heartbeat, at
+    most every ``every_s`` (raises :class:`JobCancelledError` once the job is not ours)."""
+    last = [0.0]
+
+    def progress(stage: str, done: int, total: int, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - last[0] < every_s and done != total:
+            return
+        last[0] = now
+        if not db.report_progress(conn, job, stage=stage, done=done, total=total):
+            raise JobCancelledError(job.id)
+
+    return progress
+
+
+def _check_clips(
+    conn: Any,
+    clips: list[db.Clip],
+    inputs: Path,
+    layout: Layout,
+    checks_fn: ChecksFn,
+    config: Mapping[str, Any],
+    progress: Callable[..., None],
+) -> tuple[list[tuple[db.Clip, Path]], dict[str, list[dict[str, Any]]]]:
+    """The capture checks of each clip (stored with the clip): the usable clips with their
+    links in ``inputs`` (named as the user named them), and each clip's checks. Raises
+    :class:`ClipsUnusableError` when no clip is usable."""
+    usable, failed = [], []
+    names: set[str] = set()
+    checks_of: dict[str, list[dict[str, Any]]] = {}
+    for i, clip in enumerate(clips):
+        progress("checking", i, len(clips), force=True)
+        link = inputs / _unique_name(clip, names)
+        link.symlink_to(layout.clip_path(clip.stored_name).resolve())
+        view, checks = checks_fn(link, config)
+        checks = _with_view_set(checks, clip.view_set, seen=view)
+        db.set_clip_result(conn, clip.id, view=view, checks=checks)
+        checks_of[clip.id] = checks
+        bad = [c for c in checks if c.get("status") == "fail"]
+        failed += [(clip.display_name, c) for c in bad]
+        if not bad:
+            usable.append((clip, link))
+    if not usable:
+        raise ClipsUnusableError(
+            _failed_checks_message(failed) if failed else say("web.job.no_clips")
+        )
+    return usable, checks_of
+
+
+def _with_view_set(
+    checks: list[dict[str, Any]], view_set: str | None, *, seen: str | None
+) -> list[dict[str, Any]]:
+    """The checks, with the view check replaced by the therapist's choice when there is one
+    (their choice decides how the clip is analysed, whatever the quick look saw)."""
+    if view_set is None:
+        return checks
+    message = say(
+        "web.clip.view_set_check", view=say(f"web.view.{view_set}"),
+        seen=say(f"web.view.{seen}") if seen else say("web.view.unknown"),
+    )  # fmt: skip
+    mine = {"name": "view", "status": "pass", "message": message, "fix": None}
+    return [mine, *(c for c in checks if c.get("name") != "view")]
+
+
+def _publish(conn: Any, layout: Layout, job: db.Analysis, out_dir: Path) -> str:
+    """Move the analysis into ``reports/`` as the job is marked done (one transaction)."""
+    target = layout.report_dir(job.id)
+
+    def publish() -> None:
+        shutil.rmtree(target, ignore_errors=True)
+        os.replace(out_dir, target)
+        fsync_dir(layout.reports)
+
+    return "done" if db.finish_job(conn, job, state="done", publish=publish) else "cancelled"
 
 
 def _unique_name(clip: db.Clip, taken: set[str]) -> str:
@@ -210,8 +261,10 @@ def _unique_name(clip: db.Clip, taken: set[str]) -> str:
     return name
 
 
-def _fail(conn: Any, job: db.Analysis, message: str) -> str:
-    return "failed" if db.finish_job(conn, job, state="failed", error=message) else "cancelled"
+def _fail(conn: Any, job: db.Analysis, message: str, *, refused: bool = False) -> str:
+    """Mark the job failed with ``message`` (``refused``: because no clip could be used)."""
+    done = db.finish_job(conn, job, state="failed", error=message, refused=refused)
+    return "failed" if done else "cancelled"
 
 
 def _store_clip_results(

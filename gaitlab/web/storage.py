@@ -24,7 +24,7 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -163,6 +163,7 @@ class Received:
     size_bytes: int
     sha256: str
     head: bytes
+    fields: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 class MultipartReceiver:
