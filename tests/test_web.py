@@ -761,3 +761,100 @@ def test_guide_is_one_click_from_every_page_and_written_for_the_web(
     article = page.text.split('id="guide"')[1].split("</article>")[0]
     for command_line in ("`", "--", "gaitlab check", "gaitlab analyze"):
         assert command_line not in article, command_line  # nothing a web user cannot act on
+
+
+# --------------------------------------------------------------------------- the clinic's pages
+
+
+def test_the_view_of_a_clip_is_set_by_hand_and_the_analysis_uses_it(
+    alice: tuple[Any, Therapist], short_clip: Path
+) -> None:
+    app, a = alice
+    # at upload: the form's select says "rear"
+    session = a.new_session()
+    with open(short_clip, "rb") as fh:
+        r = a.client.post(
+            f"/sessions/{session}/clips",
+            data={"csrf_token": a.csrf, "view": "rear"},
+            files={"clip": ("back.mp4", fh)},
+        )
+    assert r.status_code == 303
+    assert run_queued(app) == ["done"]
+    conn = db.connect(app.state.layout.db_path)
+    [clip] = db.list_clips(conn, a.user_id, session)
+    assert clip.view_set == "rear" and clip.view == "side"  # set by hand; the checks saw side
+    view_check = next(c for c in clip.checks if c["name"] == "view")
+    assert view_check["status"] == "pass" and "set by hand" in view_check["message"]
+    analysis = a.client.get(f"/sessions/{session}/status").json()["analysis_id"]
+    summary = a.client.get(f"/analyses/{analysis}/download/json").json()
+    assert summary["clips"][0]["view"]["label"] == "rear"  # the fake analysis got views=["rear"]
+    page = a.client.get(f"/sessions/{session}").text
+    assert '<option value="rear" selected>' in page
+    # afterwards: back to "as gaitlab sees it", and the session is analysed again
+    r = a.client.post(f"/clips/{clip.id}/view", data={"csrf_token": a.csrf, "view": "auto"})
+    assert r.status_code == 303 and r.headers["location"] == f"/sessions/{session}"
+    assert a.client.get(f"/sessions/{session}/status").json()["state"] == "queued"
+    assert run_queued(app) == ["done"]
+    assert db.get_clip(conn, a.user_id, clip.id).view_set is None
+    conn.close()
+    # an unknown view is refused, by the form and by the API
+    with open(short_clip, "rb") as fh:
+        r = a.client.post(
+            f"/sessions/{session}/clips",
+            data={"csrf_token": a.csrf, "view": "top"},
+            files={"clip": ("x.mp4", fh)},
+            headers={"accept": "application/json"},
+        )
+    assert r.status_code == 400 and "side, rear, front" in r.json()["error"]
+    assert files_under(app.state.layout.work) == []
+
+
+def test_view_as_set_keeps_what_the_clip_shows_and_takes_the_label() -> None:
+    from gaitlab.signals.view import classify_view, view_as_set
+    from gaitlab.synthetic import RunnerSpec, generate_run
+
+    side = generate_run(RunnerSpec(view="side", noise_px=1.0, seed=1)).tracks
+    found = classify_view(side)
+    kept = view_as_set(side, "side")
+    assert (kept.label, kept.facing, kept.confidence) == ("side", found.facing, 1.0)
+    rear = view_as_set(side, "rear")
+    assert rear.label == "rear" and rear.facing is None and "set by hand" in rear.reasons[0]
+    behind = generate_run(RunnerSpec(view="rear", noise_px=1.0, seed=1)).tracks
+    forced = view_as_set(behind, "side")
+    assert forced.label == "side" and forced.facing in ("left", "right")  # side metrics need it
+
+
+def test_the_result_page_and_the_downloads_name_the_runner_and_the_session(
+    alice: tuple[Any, Therapist],
+) -> None:
+    _, a = alice
+    form = {"name": "Anna Ö. Smith", "csrf_token": a.csrf}
+    a.client.post(f"/runners/{a.runner_id}", data=form)
+    r = a.client.get(f"/analyses/{a.analysis_id}/files/report.html")
+    assert r.status_code == 200 and "FAKE-REPORT" in r.text
+    nav = r.text.split('<nav id="gaitlab-nav"')[1].split("</nav>")[0]
+    runner, session = f"/runners/{a.runner_id}", f"/sessions/{a.session_id}"
+    pdf = f"/analyses/{a.analysis_id}/download/pdf"
+    for link in ("/", runner, session, f"{runner}/history", pdf):
+        assert f'href="{link}' in nav, link
+    assert "Anna Ö. Smith" in nav and r.text.index("gaitlab-nav") < r.text.index("FAKE-REPORT")
+    assert "default-src 'none'" in r.headers["content-security-policy"]  # still no script
+    expected = {
+        "pdf": "gaitlab-anna-smith-2026-11-25.pdf",
+        "csv": "gaitlab-anna-smith-2026-11-25-strides.csv",
+        "video": "gaitlab-anna-smith-2026-11-25-annotated.mp4",
+        "json": "gaitlab-anna-smith-2026-11-25-summary.json",
+    }
+    for kind, name in expected.items():
+        r = a.client.get(f"/analyses/{a.analysis_id}/download/{kind}")
+        assert r.headers["content-disposition"] == f'attachment; filename="{name}"', kind
+
+
+def test_the_runner_list_shows_each_runners_last_visit(alice: tuple[Any, Therapist]) -> None:
+    _, a = alice
+    a.client.post("/runners", data={"name": "New runner", "csrf_token": a.csrf})
+    page = a.client.get("/").text
+    mine = page.split(f'data-runner="{a.runner_id}"')[1].split("</li>")[0]
+    assert "2026-11-25" in mine and "Hip tightness: Not flagged" in " ".join(mine.split())
+    new = page.split("New runner")[1].split("</li>")[0]
+    assert "No sessions yet." in new

@@ -40,12 +40,26 @@ PASSWORD = "correct horse battery"
 #: the 3.8 deg minimal detectable change, 6.0 -> 14 is far above it.
 HIP_DEG = {"2026-09-01": 5.5, "2026-09-15": 6.0, "2026-10-13": 14.0}
 
-#: A report page with one key frame, as gaitlab.report writes them (an 1x1 JPEG-ish payload).
-REPORT_HTML = (
-    '<html><body><figure class="keyframe" data-key="toe_off">'
-    '<img src="data:image/jpeg;base64,/9j/4AAQ" width="1" height="1" alt="Toe-off {date}">'
-    "<figcaption>Toe-off</figcaption></figure></body></html>"
+#: A report page (the key frames are files listed in keyframes/index.json).
+REPORT_HTML = "<html><body><h1>Report of {date}</h1></body></html>"
+#: A 1 x 1 PNG, as a key frame's picture.
+PNG_1PX = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a48e0000000049454e44ae426082"
 )
+
+
+def write_keyframe(out_dir: Path, date: str) -> None:
+    """One key frame and its index, as the report writes them."""
+    (out_dir / "keyframes").mkdir()
+    (out_dir / "keyframes" / "side-toe_off.png").write_bytes(PNG_1PX)
+    entry = {
+        "file": "keyframes/side-toe_off.png", "clip": "side.mp4", "moment": "toe_off",
+        "side": "left", "frame": 31, "time_s": 1.033, "caption": f"Toe-off {date}",
+        "metric": "hip_extension_deg", "value": 6.0, "unit": "deg",
+    }  # fmt: skip
+    index = {"schema": 1, "frames": [entry]}
+    (out_dir / "keyframes" / "index.json").write_text(json.dumps(index))
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +104,7 @@ def run_queued(app: Any, summary_of: Callable[[str], dict[str, Any]]) -> list[st
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "report.html").write_text(REPORT_HTML.format(date=date))
         (out_dir / "summary.json").write_text(json.dumps(summary_of(date)))
+        write_keyframe(out_dir, date)
 
     try:
         while (job := db.claim_next(conn, os.getpid())) is not None:

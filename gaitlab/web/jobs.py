@@ -196,13 +196,14 @@ def _check_clips(
     checks_fn: ChecksFn,
     config: Mapping[str, Any],
     progress: Callable[..., None],
-) -> tuple[list[tuple[db.Clip, Path]], dict[str, list[dict[str, Any]]]]:
+) -> tuple[list[tuple[db.Clip, Path]], dict[str, tuple[str | None, list[dict[str, Any]]]]]:
     """The capture checks of each clip (stored with the clip): the usable clips with their
-    links in ``inputs`` (named as the user named them), and each clip's checks. Raises
+    links in ``inputs`` (named as the user named them), and each clip's view seen and checks.
+    Raises
     :class:`ClipsUnusableError` when no clip is usable."""
     usable, failed = [], []
     names: set[str] = set()
-    checks_of: dict[str, list[dict[str, Any]]] = {}
+    checks_of: dict[str, tuple[str | None, list[dict[str, Any]]]] = {}
     for i, clip in enumerate(clips):
         progress("checking", i, len(clips), force=True)
         link = inputs / _unique_name(clip, names)
@@ -210,7 +211,7 @@ def _check_clips(
         view, checks = checks_fn(link, config)
         checks = _with_view_set(checks, clip.view_set, seen=view)
         db.set_clip_result(conn, clip.id, view=view, checks=checks)
-        checks_of[clip.id] = checks
+        checks_of[clip.id] = (view, checks)
         bad = [c for c in checks if c.get("status") == "fail"]
         failed += [(clip.display_name, c) for c in bad]
         if not bad:
@@ -271,10 +272,12 @@ def _store_clip_results(
     conn: Any,
     out_dir: Path,
     usable: list[tuple[db.Clip, Path]],
-    preflight_checks: Mapping[str, list[dict[str, Any]]],
+    preflight: Mapping[str, tuple[str | None, list[dict[str, Any]]]],
 ) -> None:
     """Each clip's view and capture checks from the analysis's ``summary.json`` (the checks
-    made with the whole clip analysed), else those of the quick look before it."""
+    made with the whole clip analysed), else those of the quick look before it (``preflight``:
+    clip id -> the view it saw and its checks). A clip whose view was set by hand keeps the
+    view the quick look saw (the page shows both)."""
     summary_path = out_dir / "summary.json"
     if not summary_path.exists():
         return
@@ -283,8 +286,10 @@ def _store_clip_results(
         entry = by_name.get(link.name)
         if entry is None:
             continue
-        checks = entry.get("checks") or preflight_checks.get(clip.id, [])
-        db.set_clip_result(conn, clip.id, view=entry.get("view", {}).get("label"), checks=checks)
+        seen, quick_checks = preflight[clip.id]
+        checks = _with_view_set(entry.get("checks") or quick_checks, clip.view_set, seen=seen)
+        view = seen if clip.view_set else entry.get("view", {}).get("label")
+        db.set_clip_result(conn, clip.id, view=view, checks=checks)
 
 
 # --------------------------------------------------------------------------- worker processes

@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from gaitlab.web import db, services
 from gaitlab.web import history as H
+from gaitlab.web.keyframes import KeyFrame
 
 
 def _utf8(text: str) -> str:
@@ -250,7 +251,7 @@ def history_out(runner_id: str, history: H.History, results: list[H.SessionResul
 
 
 def compare_out(
-    runner_id: str, c: H.Comparison, frames_of: Callable[[str | None], list[H.KeyFrameRef]]
+    runner_id: str, c: H.Comparison, frames_of: Callable[[str | None], list[KeyFrame]]
 ) -> CompareOut:
     """The API form of a :class:`gaitlab.web.history.Comparison`; ``frames_of(analysis_id)``
     gives each side's key frames."""
@@ -262,7 +263,7 @@ def compare_out(
             session_id=s.session_id, date=s.date, analysis_id=s.analysis_id,
             findings={p: pair[index] for p, pair in c.findings.items()},
             values=values,
-            keyframes=[KeyFrameOut(key=k.key, caption=k.caption) for k in frames],
+            keyframes=[KeyFrameOut(key=k.moment, caption=k.caption) for k in frames],
             report_url=f"/analyses/{s.analysis_id}/files/report.html" if s.analysis_id else None,
         )  # fmt: skip
 

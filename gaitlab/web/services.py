@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import dataclasses
 import datetime as _dt
+import re
 import sqlite3
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -24,7 +25,9 @@ from starlette.requests import Request
 from gaitlab.web import auth, db, storage, uploads
 from gaitlab.web import history as H
 from gaitlab.web.auth import PendingLogins
+from gaitlab.web.keyframes import KeyFrame, read_index
 from gaitlab.web.settings import Context
+from gaitlab.web.templating import TEMPLATES
 from gaitlab.words import say
 
 #: How a login attempt waits out its delay (tests replace it to record the delays instead).
@@ -247,6 +250,11 @@ class Status:
     error: str | None = None
     refused: bool = False
 
+    @property
+    def kind(self) -> H.SessionState:
+        """The one word for the session's state (a refusal is not a failure)."""
+        return "refused" if self.refused else self.state
+
 
 def stage_text(stage: str) -> str:
     """The words for a job's stage (the stage name itself for one the catalogue lacks)."""
@@ -306,13 +314,32 @@ def results_of(ctx: Context, conn: sqlite3.Connection, session: db.Session) -> R
 def session_results(
     ctx: Context, conn: sqlite3.Connection, owner_id: str, sessions: Sequence[db.Session]
 ) -> list[H.SessionResult]:
-    """Each session with the summary of its latest finished analysis (None without one)."""
+    """Each session with the summary of its latest finished analysis, or, without one, the
+    state that says why (no clip yet, waiting, analysing, failed, refused: with the reason)."""
     out = []
     for s in sessions:
-        job = latest_done(conn, owner_id, s.id)
+        analyses = db.list_analyses(conn, owner_id, s.id)
+        job = next((a for a in analyses if a.state == "done"), None)
         summary = storage.read_summary(ctx.layout, job.id) if job else None
-        out.append(H.SessionResult(s.id, s.date, summary, job.id if summary else None))
+        if summary is not None and job is not None:
+            out.append(H.SessionResult(s.id, s.date, summary, job.id))
+            continue
+        latest = analyses[0] if analyses else None
+        out.append(H.SessionResult(s.id, s.date, state=session_state(latest), note=_reason(latest)))
     return out
+
+
+def session_state(job: db.Analysis | None) -> H.SessionState:
+    """The one word for a session whose latest analysis is ``job`` (None: no clip yet)."""
+    if job is None:
+        return "none"
+    if job.state == "failed":
+        return "refused" if job.refused else "failed"
+    return job.state
+
+
+def _reason(job: db.Analysis | None) -> str | None:
+    return job.error if job is not None and job.state == "failed" else None
 
 
 def runner_history(
@@ -339,15 +366,11 @@ def compare(
     return H.compare_sessions(ra, rb, ctx.rules)
 
 
-def keyframes_of(ctx: Context, analysis_id: str | None) -> list[H.KeyFrameRef]:
-    """The key frames in an analysis's ``report.html`` (none when it has no report)."""
+def keyframes_of(ctx: Context, analysis_id: str | None) -> list[KeyFrame]:
+    """The key frames of an analysis, from the index the report writes (none without one)."""
     if analysis_id is None:
         return []
-    try:
-        text = (ctx.layout.report_dir(analysis_id) / "report.html").read_text("utf-8")
-    except OSError:
-        return []
-    return H.keyframes_in_report(text)
+    return read_index(ctx.layout.report_dir(analysis_id))
 
 
 # --------------------------------------------------------------------------- the runner list
@@ -362,6 +385,11 @@ class RunnerOverview:
     last_session: db.Session | None
     status: Status | None
     findings: Mapping[str, str]
+
+    @property
+    def state(self) -> H.SessionState:
+        """The last session's state word (``done``, ``refused``, ...)."""
+        return self.status.kind if self.status is not None else "none"
 
 
 def runner_overview(ctx: Context, conn: sqlite3.Connection, owner_id: str) -> list[RunnerOverview]:
@@ -413,6 +441,11 @@ class SessionOverview:
     status: Status
     findings: Mapping[str, str]
 
+    @property
+    def state(self) -> H.SessionState:
+        """The session's state word (``done``, ``refused``, ...)."""
+        return self.status.kind
+
 
 def session_overview(
     ctx: Context, conn: sqlite3.Connection, runner: db.Runner
@@ -428,6 +461,37 @@ def session_overview(
     return out
 
 
+@dataclasses.dataclass(frozen=True)
+class Review:
+    """An annotated clip to review: its file (in the analysis folder), the clip it shows, its
+    frame rate (frames per second of the file) and its key moments (``time_s`` in the file)."""
+
+    file: str
+    clip: str
+    fps: float
+    moments: tuple[KeyFrame, ...]
+
+
+def reviews_of(ctx: Context, analysis_id: str, summary: Mapping[str, Any]) -> list[Review]:
+    """The annotated clips of a finished analysis, each with its key moments: the report names
+    the first clip's ``annotated.mp4`` and the others' ``annotated-<stem>.mp4``."""
+    folder = ctx.layout.report_dir(analysis_id)
+    frames = read_index(folder)
+    out = []
+    for i, clip in enumerate(c for c in summary.get("clips") or [] if isinstance(c, Mapping)):
+        name = str(clip.get("name", ""))
+        file = "annotated.mp4" if i == 0 else f"annotated-{Path(name).stem}.mp4"
+        video = clip.get("video") or {}
+        slowmo = float(video.get("slowmo_factor") or 1.0)
+        fps = float(video.get("fps") or 30.0) / slowmo
+        if (folder / file).is_file():
+            moments = tuple(
+                dataclasses.replace(k, time_s=k.time_s * slowmo) for k in frames if k.clip == name
+            )
+            out.append(Review(file, name, fps, moments))
+    return out
+
+
 def session_view(ctx: Context, conn: sqlite3.Connection, session: db.Session) -> dict[str, Any]:
     """What the session page shows: the runner, the clips, the latest analysis and the latest
     finished one with its summary and downloads."""
@@ -437,12 +501,55 @@ def session_view(ctx: Context, conn: sqlite3.Connection, session: db.Session) ->
     files = downloads(ctx, report.id) if report else {}
     if report and (ctx.layout.report_dir(report.id) / "report.html").is_file():
         files = {**files, "html": "report.html"}
+    summary = storage.read_summary(ctx.layout, report.id) if report else None
     return {
         "runner": runner,
         "session": session,
         "clips": db.list_clips(conn, session.owner_id, session.id),
         "current": analyses[0] if analyses else None,
         "report": report,
-        "summary": storage.read_summary(ctx.layout, report.id) if report else None,
+        "summary": summary,
         "files": files,
+        "reviews": reviews_of(ctx, report.id, summary) if report and summary else [],
+        "state": session_state(analyses[0] if analyses else None),
     }
+
+
+# --------------------------------------------------------------------------- the full result
+
+
+_BODY = re.compile(r"<body[^>]*>", re.IGNORECASE)
+
+
+def result_page(ctx: Context, conn: sqlite3.Connection, analysis: db.Analysis) -> str | None:
+    """The analysis's ``report.html`` as a page of the app: the report itself (one document
+    that scrolls as one page) with the app's navigation put in at the top of its body; None
+    when the analysis has no report page."""
+    try:
+        report = (ctx.layout.report_dir(analysis.id) / "report.html").read_text("utf-8")
+    except OSError:
+        return None
+    session = db.get_session(conn, analysis.owner_id, analysis.session_id)
+    runner = db.get_runner(conn, analysis.owner_id, session.runner_id) if session else None
+    if session is None or runner is None:
+        return None
+    nav = TEMPLATES.get_template("report_nav.html").render(
+        runner=runner, session=session, analysis=analysis, files=downloads(ctx, analysis.id)
+    )
+    match = _BODY.search(report)
+    at = match.end() if match else 0
+    return report[:at] + nav + report[at:]
+
+
+def download_name(conn: sqlite3.Connection, analysis: db.Analysis, kind: str) -> str:
+    """The file name a download is saved under: ``gaitlab-<runner>-<YYYY-MM-DD>.pdf`` (the
+    other kinds add what they are: ``-strides.csv``, ``-annotated.mp4``, ``-summary.json``)."""
+    session = db.get_session(conn, analysis.owner_id, analysis.session_id)
+    runner = db.get_runner(conn, analysis.owner_id, session.runner_id) if session else None
+    slug = re.sub(r"[^a-z0-9]+", "-", (runner.name if runner else "").lower()).strip("-")
+    stem = "-".join(
+        p for p in ("gaitlab", slug[:40].strip("-"), session.date if session else "") if p
+    )
+    name, _ = storage.DOWNLOADS[kind]
+    suffix = {"pdf": ""}.get(kind, "-" + Path(name).stem)
+    return f"{stem}{suffix}{Path(name).suffix}"

@@ -10,12 +10,14 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from gaitlab.web.wording import GLOBALS
 from gaitlab.words import say
 
 HERE = Path(__file__).parent
 
 TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
 TEMPLATES.env.globals["say"] = say
+TEMPLATES.env.globals.update(GLOBALS)
 TEMPLATES.env.filters["megabytes"] = lambda n: f"{n / 1e6:.1f} MB"
 TEMPLATES.env.filters["when"] = lambda t: _dt.datetime.fromtimestamp(t).strftime("%Y-%m-%d %H:%M")
 

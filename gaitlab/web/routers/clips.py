@@ -82,26 +82,35 @@ def delete_clip(ctx: Ctx, conn: Conn, clip: OwnedClip, me: Writer) -> Response:
 
 
 @router.get("/analyses/{analysis_id}/files/{name:path}", response_class=FileResponse)
-def report_file(ctx: Ctx, analysis: OwnedAnalysis, name: str) -> Response:
-    """A file of a finished analysis, shown in the browser (report.html and what it links)."""
+def report_file(ctx: Ctx, conn: Conn, analysis: OwnedAnalysis, name: str) -> Response:
+    """A file of a finished analysis, shown in the browser: the full result (``report.html``,
+    with the app's navigation on top) and what it links (key frames, annotated clips)."""
     path = inside(ctx.layout.report_dir(analysis.id), name)
     if path is None:
         raise NotFoundError
-    response = FileResponse(path, content_disposition_type="inline")
+    if name == "report.html":
+        page = services.result_page(ctx, conn, analysis)
+        if page is None:
+            raise NotFoundError
+        response: Response = HTMLResponse(page)
+    else:
+        response = FileResponse(path, content_disposition_type="inline")
     if path.suffix in (".html", ".htm"):
         response.headers["Content-Security-Policy"] = security.REPORT_CSP
     return response
 
 
 @router.get("/analyses/{analysis_id}/download/{kind}", response_class=FileResponse)
-def download(ctx: Ctx, analysis: OwnedAnalysis, kind: str) -> Response:
+def download(ctx: Ctx, conn: Conn, analysis: OwnedAnalysis, kind: str) -> Response:
+    """A file to keep, named after the runner and the session's date."""
     if kind not in storage.DOWNLOADS:
         raise NotFoundError
     name, media_type = storage.DOWNLOADS[kind]
     path = ctx.layout.report_dir(analysis.id) / name
     if not path.is_file():
         raise NotFoundError
-    return FileResponse(path, media_type=media_type, filename=f"gaitlab-{name}")
+    filename = services.download_name(conn, analysis, kind)
+    return FileResponse(path, media_type=media_type, filename=filename)
 
 
 def inside(folder: Path, name: str) -> Path | None:
