@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from gaitlab.api import analyze_tracks, assemble
-from gaitlab.config import load_defaults
+from gaitlab.config import default_table, load_defaults
 from gaitlab.synthetic import RunnerSpec, generate_run
 from gaitlab.web import charts
 from gaitlab.web import history as H
@@ -60,7 +60,7 @@ def rules() -> H.HistoryRules:
 
 
 def test_every_history_metric_has_a_defensible_mdc() -> None:
-    section = load_defaults()["history"]
+    section = default_table()["history"]
     assert section["z"] == pytest.approx(1.96)
     assert len(section["metrics"]) >= 6
     for name, entry in section["metrics"].items():
@@ -204,7 +204,7 @@ def test_a_change_beyond_the_band_but_within_the_stride_spread_says_so() -> None
     second rule (the stride spread) ever being shown."""
     from gaitlab.web.routers.history import chart_of
 
-    rules = H.HistoryRules((H.MetricRule("step_length_leg", 0.05, "higher", "test"),))
+    rules = H.HistoryRules((H.MetricRule("step_length_leg", 0.05, "higher", "test"),), z=1.96)
     summaries = [
         {"metrics": {"step_length_leg": {"value": v, "unit": "leg", "sd": 0.3, "n_strides": 8}}}
         for v in (1.0, 0.87)

@@ -261,7 +261,7 @@ def test_a_clip_longer_than_the_limit_is_refused_before_it_is_queued(
     from gaitlab.config import load_defaults
     from gaitlab.words import say
 
-    assert load_defaults()["web"]["max_clip_s"] == 60  # the shipped limit
+    assert load_defaults().web.max_clip_s == 60  # the shipped limit
     config = tmp_path / "gaitlab.toml"
     config.write_text("[web]\nmax_clip_s = 1.5\n")  # the 2 s test clip is too long for it
     data = tmp_path / "data"
@@ -358,7 +358,7 @@ def test_an_attackers_failures_never_lock_out_the_right_password(
     from gaitlab.web import services
     from gaitlab.web.auth import LoginThrottle
 
-    shipped = LoginThrottle.from_config(load_defaults()["web"]["login"])
+    shipped = LoginThrottle.from_config(load_defaults().web.login)
     delays = [shipped.delay_s(n) for n in range(60)]
     assert delays[:3] == [0.0] * 3 and delays[3:7] == [1.0, 2.0, 4.0, 8.0]
     assert delays[-1] == shipped.max_delay_s == 10.0  # progressive, and bounded

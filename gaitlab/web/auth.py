@@ -15,12 +15,12 @@ import hmac
 import secrets
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from gaitlab.config.settings import WebLoginSettings
 from gaitlab.web import db
 
 #: Cookie names.
@@ -111,15 +111,15 @@ class LoginThrottle:
     device_cookie_days: float
 
     @classmethod
-    def from_config(cls, section: Mapping[str, Any]) -> LoginThrottle:
-        """The throttle of a ``[web.login]`` configuration section."""
+    def from_config(cls, section: WebLoginSettings) -> LoginThrottle:
+        """The throttle of the ``[web.login]`` settings."""
         return cls(
-            free_failures=int(section["free_failures"]),
-            first_delay_s=float(section["first_delay_s"]),
-            max_delay_s=float(section["max_delay_s"]),
-            window_s=float(section["window_s"]),
-            max_pending_per_client=int(section["max_pending_per_client"]),
-            device_cookie_days=float(section["device_cookie_days"]),
+            free_failures=section.free_failures,
+            first_delay_s=section.first_delay_s,
+            max_delay_s=section.max_delay_s,
+            window_s=section.window_s,
+            max_pending_per_client=section.max_pending_per_client,
+            device_cookie_days=section.device_cookie_days,
         )
 
     def delay_s(self, failures: int) -> float:

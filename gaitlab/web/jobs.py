@@ -2,15 +2,15 @@
 
 A job analyses all clips of one session as one assessment. The worker runs the capture checks
 (:func:`gaitlab.quality.preflight`), then the analysis function into a private work folder;
-the folder is renamed into ``reports/`` in the same transaction that
-marks the job done. A worker that dies mid-job (killed, machine restarted) leaves its job
-``running``; :func:`gaitlab.web.db.requeue_abandoned` puts it back in the queue when the server
-starts again (or when the pool sees the worker gone), and it is redone from the start.
+the folder is renamed into ``reports/`` in the same transaction that marks the job done. A
+worker that dies mid-job (killed, machine restarted) leaves its job ``running``;
+:func:`gaitlab.web.db.requeue_abandoned` puts it back in the queue when the server starts again
+(or when the pool sees the worker gone), and it is redone from the start.
 
 The analysis function is named by a ``"module:function"`` string, so the worker process (started
 fresh, not forked) can import it, and tests can inject a fast fake. Its signature::
 
-    analyze_session(clips: list[Path], out_dir: Path, *, config: dict,
+    analyze_session(clips: list[Path], out_dir: Path, *, config: Settings,
                     progress: Callable[[str, int, int], None],
                     views: list[str | None]) -> None
 
@@ -41,6 +41,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from gaitlab.config import Settings
 from gaitlab.errors import GaitlabError
 from gaitlab.web import db
 from gaitlab.web.storage import Layout, fsync_dir
@@ -49,7 +50,7 @@ from gaitlab.words import say
 log = logging.getLogger("gaitlab.web")
 
 AnalyzeFn = Callable[..., None]
-ChecksFn = Callable[[Path, Mapping[str, Any]], tuple[str | None, list[dict[str, Any]]]]
+ChecksFn = Callable[[Path, Settings], tuple[str | None, list[dict[str, Any]]]]
 
 #: The real pipeline (analysis, then the report).
 DEFAULT_ANALYSIS = "gaitlab.web.jobs:analyze_session"
@@ -61,7 +62,7 @@ def analyze_session(
     clips: list[Path],
     out_dir: Path,
     *,
-    config: Mapping[str, Any],
+    config: Settings,
     progress: Callable[[str, int, int], None],
     views: Sequence[str | None],
 ) -> None:
@@ -83,7 +84,7 @@ def analyze_session(
     write_report(analysis, out_dir, pdf=True, video=True)
 
 
-def capture_checks(path: Path, config: Mapping[str, Any]) -> tuple[str | None, list[dict]]:
+def capture_checks(path: Path, config: Settings) -> tuple[str | None, list[dict]]:
     """The quick capture checks of one clip (:func:`gaitlab.quality.preflight`): the view seen
     and the checks as dicts (:class:`gaitlab.result.Check`)."""
     from gaitlab.quality import preflight  # in the worker process only: keeps the app light
@@ -134,7 +135,7 @@ def run_job(
     *,
     analyze_fn: AnalyzeFn,
     checks_fn: ChecksFn,
-    config: Mapping[str, Any],
+    config: Settings,
     progress_every_s: float = 0.5,
 ) -> str:
     """Run one claimed job to its end; returns its final state (``done``, ``failed`` or
@@ -145,9 +146,9 @@ def run_job(
     progress = _progress_reporter(conn, job, progress_every_s)
     try:
         _session, runner, clips = db.job_session(conn, job)
-        cfg = json.loads(json.dumps(config))  # a private deep copy
+        cfg = config
         if runner.height_cm:
-            cfg.setdefault("runner", {})["height_m"] = runner.height_cm / 100
+            cfg = cfg.with_overrides({"runner": {"height_m": runner.height_cm / 100}})
         usable, checks = _check_clips(conn, clips, work / "clips", layout, checks_fn, cfg, progress)
         progress("analysing", 0, 0, force=True)
         out_dir = work / "out"
@@ -194,13 +195,12 @@ def _check_clips(
     inputs: Path,
     layout: Layout,
     checks_fn: ChecksFn,
-    config: Mapping[str, Any],
+    config: Settings,
     progress: Callable[..., None],
 ) -> tuple[list[tuple[db.Clip, Path]], dict[str, tuple[str | None, list[dict[str, Any]]]]]:
     """The capture checks of each clip (stored with the clip): the usable clips with their
     links in ``inputs`` (named as the user named them), and each clip's view seen and checks.
-    Raises
-    :class:`ClipsUnusableError` when no clip is usable."""
+    Raises :class:`ClipsUnusableError` when no clip is usable."""
     usable, failed = [], []
     names: set[str] = set()
     checks_of: dict[str, tuple[str | None, list[dict[str, Any]]]] = {}

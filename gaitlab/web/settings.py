@@ -98,6 +98,6 @@ def build_context(settings: WebSettings) -> Context:
         settings=settings,
         layout=layout,
         rules=H.rules_from_config(config),
-        max_clip_s=float(config["web"]["max_clip_s"]),
-        throttle=auth.LoginThrottle.from_config(config["web"]["login"]),
+        max_clip_s=config.web.max_clip_s,
+        throttle=auth.LoginThrottle.from_config(config.web.login),
     )
