@@ -838,6 +838,12 @@ def test_the_result_page_and_the_downloads_name_the_runner_and_the_session(
     for link in ("/", runner, session, f"{runner}/history", pdf):
         assert f'href="{link}' in nav, link
     assert "Anna Ö. Smith" in nav and r.text.index("gaitlab-nav") < r.text.index("FAKE-REPORT")
+    form["name"] = "<script>alert(1)</script>"
+    a.client.post(f"/runners/{a.runner_id}", data=form)
+    page = a.client.get(f"/analyses/{a.analysis_id}/files/report.html").text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
+    form["name"] = "Anna Ö. Smith"
+    a.client.post(f"/runners/{a.runner_id}", data=form)
     assert "default-src 'none'" in r.headers["content-security-policy"]  # still no script
     expected = {
         "pdf": "gaitlab-anna-smith-2026-11-25.pdf",
