@@ -101,6 +101,11 @@ def stats_ms(values: list[float]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- the server
 
 
+def quick_checks(path: Path, config: Any) -> tuple[str, list[dict[str, Any]]]:
+    """The capture checks' stand-in (``--quick``: the 2 s clip would be refused as too short)."""
+    return "side", []
+
+
 def serve(data: Path, port: int, workers: int, analysis: str) -> None:
     """Run the app (the ``--serve`` mode of this script, in its own process)."""
     import uvicorn
@@ -110,6 +115,8 @@ def serve(data: Path, port: int, workers: int, analysis: str) -> None:
     settings = WebSettings(
         data_dir=data, workers=workers, max_upload_mb=50.0,
         analysis_fn=analysis, watch_s=1.0,
+        checks_fn="bench_web_load:quick_checks" if analysis.startswith("bench_web_load:")
+        else "gaitlab.web.jobs:capture_checks",
     )  # fmt: skip
     uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
 

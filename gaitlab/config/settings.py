@@ -274,6 +274,7 @@ class WebLoginSettings:
     max_delay_s: float = field(metadata=at_least(0.0))
     window_s: float = field(metadata=above(0.0))
     max_pending_per_client: int = field(metadata=at_least(1))
+    max_pending_quiet: int = field(metadata=at_least(1))
     device_cookie_days: float = field(metadata=above(0.0))
     source: str
     rationale: str | None = None

@@ -45,7 +45,7 @@ def create_app(settings: WebSettings) -> FastAPI:
     app.state.settings = settings
     app.state.layout = ctx.layout
     app.state.pool = None
-    app.state.pending_logins = auth.PendingLogins(ctx.throttle.max_pending_per_client)
+    app.state.pending_logins = auth.PendingLogins()
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for router in (pages.router, runners.router, clips.router, history.router, api.router):
         app.include_router(router)

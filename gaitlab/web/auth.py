@@ -108,6 +108,7 @@ class LoginThrottle:
     max_delay_s: float
     window_s: float
     max_pending_per_client: int
+    max_pending_quiet: int
     device_cookie_days: float
 
     @classmethod
@@ -119,6 +120,7 @@ class LoginThrottle:
             max_delay_s=section.max_delay_s,
             window_s=section.window_s,
             max_pending_per_client=section.max_pending_per_client,
+            max_pending_quiet=section.max_pending_quiet,
             device_cookie_days=section.device_cookie_days,
         )
 
@@ -154,6 +156,11 @@ def login_delay_s(
     return throttle.delay_s(max(by_name, by_address))
 
 
+def address_failures(conn: sqlite3.Connection, address: str, throttle: LoginThrottle) -> int:
+    """Failed logins from ``address`` within the throttle's window."""
+    return db.count_login_failures(conn, address_key(address), throttle.window_s)
+
+
 def authenticate(
     conn: sqlite3.Connection, name: str, password: str, address: str
 ) -> db.User | None:
@@ -175,25 +182,19 @@ def authenticate(
 
 
 class PendingLogins:
-    """The login attempts being answered now, per client address (in this process).
+    """The login attempts being answered now, per client address (in this process): at most
+    ``limit`` at a time (:meth:`admit`), more are refused at once."""
 
-    Parameters
-    ----------
-    limit
-        Attempts of one address answered at a time; more are refused at once.
-    """
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
+    def __init__(self) -> None:
         self._counts: dict[str, int] = {}
         self._lock = threading.Lock()
 
     @contextlib.contextmanager
-    def admit(self, address: str, *, always: bool = False) -> Iterator[bool]:
+    def admit(self, address: str, *, limit: int, always: bool = False) -> Iterator[bool]:
         """Count one attempt of ``address`` while it is answered; yields False when the address
         already has ``limit`` attempts pending (``always``: admitted whatever the count)."""
         with self._lock:
-            admitted = always or self._counts.get(address, 0) < self.limit
+            admitted = always or self._counts.get(address, 0) < limit
             if admitted:
                 self._counts[address] = self._counts.get(address, 0) + 1
         try:

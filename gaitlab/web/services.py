@@ -64,31 +64,32 @@ async def log_in(
     recent failures of the name and of the address call for, then check the password (a
     browser that logged in to this account before waits for nothing)."""
     db_path = ctx.layout.db_path
-    known = await run_in_threadpool(_known_device, db_path, name, device)
-    with pending.admit(address, always=known) as admitted:
+    throttle = ctx.throttle
+    known, delay_s, quiet = await run_in_threadpool(
+        _before_login, db_path, name, address, device, throttle
+    )
+    limit = throttle.max_pending_quiet if quiet else throttle.max_pending_per_client
+    with pending.admit(address, limit=limit, always=known) as admitted:
         if not admitted:
             return LoginResult(429)
-        delay_s = await run_in_threadpool(
-            _login_delay_s, db_path, name, address, ctx.throttle, known
-        )
         await pause(delay_s)
-        lifetimes_s = (ctx.settings.login_lifetime_s, ctx.throttle.device_cookie_days * 86400)
+        lifetimes_s = (ctx.settings.login_lifetime_s, throttle.device_cookie_days * 86400)
         return await run_in_threadpool(
             _check_login, db_path, name, password, address, lifetimes_s, new_device=not known
         )
 
 
-def _known_device(db_path: Path, name: str, device: str | None) -> bool:
+def _before_login(
+    db_path: Path, name: str, address: str, device: str | None, throttle: auth.LoginThrottle
+) -> tuple[bool, float, bool]:
+    """Whether the browser is known to the account, the attempt's delay, and whether the
+    address is quiet (fewer recent failures than the free ones)."""
     with contextlib.closing(db.connect(db_path)) as conn:
         user = db.get_user_by_name(conn, name)
-        return user is not None and auth.device_user_id(conn, device) == user.id
-
-
-def _login_delay_s(
-    db_path: Path, name: str, address: str, throttle: auth.LoginThrottle, known: bool
-) -> float:
-    with contextlib.closing(db.connect(db_path)) as conn:
-        return auth.login_delay_s(conn, name, address, throttle, known=known)
+        known = user is not None and auth.device_user_id(conn, device) == user.id
+        delay_s = auth.login_delay_s(conn, name, address, throttle, known=known)
+        quiet = auth.address_failures(conn, address, throttle) < throttle.free_failures
+        return known, delay_s, quiet
 
 
 def _check_login(
