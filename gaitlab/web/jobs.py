@@ -41,7 +41,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from gaitlab.config import Settings
+from gaitlab.config import Settings, load_config
 from gaitlab.errors import GaitlabError
 from gaitlab.web import db
 from gaitlab.web.storage import Layout, fsync_dir
@@ -309,7 +309,6 @@ def worker_main(settings: WorkerSettings, parent_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the server, which stops us
     with contextlib.suppress(OSError):
         os.nice(settings.nice)  # the pages stay responsive while clips are analysed
-    from gaitlab.config import load_config
 
     layout = Layout(Path(settings.data_dir))
     handler = logging.FileHandler(layout.log_path, encoding="utf-8")

@@ -28,7 +28,7 @@ from gaitlab.web.auth import PendingLogins
 from gaitlab.web.keyframes import KeyFrame, read_index
 from gaitlab.web.settings import Context
 from gaitlab.web.templating import TEMPLATES
-from gaitlab.words import say
+from gaitlab.words import entry, say
 
 #: How a login attempt waits out its delay (tests replace it to record the delays instead).
 pause = asyncio.sleep
@@ -415,8 +415,6 @@ def web_guide() -> dict[str, Any] | None:
     """The filming guide as the web app shows it: the catalogue's guide with the sentences
     meant for the command line replaced by the web's (``[web.guide]``); None when the
     catalogue has no guide."""
-    from gaitlab.words import entry
-
     try:
         guide = dict(entry("guide"))
     except KeyError:
