@@ -309,7 +309,6 @@ def worker_main(settings: WorkerSettings, parent_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the server, which stops us
     with contextlib.suppress(OSError):
         os.nice(settings.nice)  # the pages stay responsive while clips are analysed
-
     layout = Layout(Path(settings.data_dir))
     handler = logging.FileHandler(layout.log_path, encoding="utf-8")
     handler.setFormatter(
