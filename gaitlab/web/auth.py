@@ -22,6 +22,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from gaitlab.config.settings import WebLoginSettings
 from gaitlab.web import db
+from gaitlab.words import say
 
 #: Cookie names.
 LOGIN_COOKIE = "gaitlab_login"
@@ -72,12 +73,12 @@ def add_user(conn: sqlite3.Connection, name: str, password: str) -> db.User:
     """
     name = name.strip()
     if not name or len(name) > 100:
-        raise ValueError("The account name must be 1-100 characters.")
+        raise ValueError(say("web.users.bad_name"))
     if len(password) < MIN_PASSWORD_CHARS:
-        raise ValueError(f"The password must have at least {MIN_PASSWORD_CHARS} characters.")
+        raise ValueError(say("web.users.short_password", min_chars=MIN_PASSWORD_CHARS))
     with db.transaction(conn):
         if db.get_user_by_name(conn, name) is not None:
-            raise ValueError(f"An account named '{name}' already exists.")
+            raise ValueError(say("web.users.name_taken", name=name))
         return db.create_user(conn, name, hash_password(password))
 
 
@@ -85,11 +86,11 @@ def set_password(conn: sqlite3.Connection, name: str, password: str) -> None:
     """Change an account's password: it is logged out everywhere, and its API tokens and
     remembered browsers are revoked."""
     if len(password) < MIN_PASSWORD_CHARS:
-        raise ValueError(f"The password must have at least {MIN_PASSWORD_CHARS} characters.")
+        raise ValueError(say("web.users.short_password", min_chars=MIN_PASSWORD_CHARS))
     with db.transaction(conn):
         user = db.get_user_by_name(conn, name)
         if user is None:
-            raise ValueError(f"There is no account named '{name}'.")
+            raise ValueError(say("web.users.no_such", name=name))
         db.set_password_hash(conn, user.id, hash_password(password))
 
 

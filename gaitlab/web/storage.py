@@ -32,6 +32,8 @@ from python_multipart import MultipartParser
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import parse_options_header
 
+from gaitlab.words import say
+
 #: Bytes read from the start of a file to recognise its container.
 SNIFF_BYTES = 64
 
@@ -241,7 +243,7 @@ class MultipartReceiver:
         if self._filename is None:
             return
         if self.file is not None or self._out is not None:
-            raise UploadRefusedError(400, "Send one clip per upload.")
+            raise UploadRefusedError(400, say("web.upload.one_clip"))
         if not self.may_receive_file(self.fields):
             raise UploadRefusedError(403, "csrf")
         # A folder of its own, holding the file under the client's (cleaned) name: a message
@@ -255,7 +257,7 @@ class MultipartReceiver:
         chunk = data[start:end]
         if self._out is None:
             if len(self._buffer) + len(chunk) > MAX_FIELD_BYTES:
-                raise UploadRefusedError(400, "A form field is too long.")
+                raise UploadRefusedError(400, say("web.upload.field_too_long"))
             self._buffer += chunk
             return
         self._size += len(chunk)
@@ -291,7 +293,7 @@ class MultipartReceiver:
             self._parser.finalize()
         if self._out is not None:  # the body ended inside the file part
             self.abort()
-            raise UploadRefusedError(400, "The upload was cut off; send the clip again.")
+            raise UploadRefusedError(400, say("web.upload.cut_off"))
 
     @contextlib.contextmanager
     def _refusing(self) -> Iterator[None]:
