@@ -130,11 +130,13 @@ def free_port() -> int:
 @contextlib.contextmanager
 def server_process(data: Path, workers: int, analysis: str) -> Any:
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, __file__, "--serve", "--data", str(data), "--port", str(port),
-         "--workers", str(workers), "--analysis", analysis],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    log = data.parent / "server.log"  # a file, not a pipe: a pipe nobody reads fills and blocks
+    with open(log, "ab") as log_file:
+        proc = subprocess.Popen(
+            [sys.executable, __file__, "--serve", "--data", str(data), "--port", str(port),
+             "--workers", str(workers), "--analysis", analysis],
+            stdout=subprocess.DEVNULL, stderr=log_file,
+        )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
         import httpx
@@ -142,7 +144,7 @@ def server_process(data: Path, workers: int, analysis: str) -> Any:
         deadline = time.monotonic() + 60
         while True:
             if proc.poll() is not None:
-                raise SystemExit(f"the server stopped: {proc.stderr.read()[-2000:]}")
+                raise SystemExit(f"the server stopped: {log.read_text()[-2000:]}")
             with contextlib.suppress(httpx.TransportError):
                 if httpx.get(f"{base}/login", timeout=2).status_code == 200:
                     break

@@ -864,3 +864,55 @@ def test_the_runner_list_shows_each_runners_last_visit(alice: tuple[Any, Therapi
     assert "2026-11-25" in mine and "Hip tightness: Not flagged" in " ".join(mine.split())
     new = page.split("New runner")[1].split("</li>")[0]
     assert "No sessions yet." in new
+
+
+def noisy_analyze(clips: list[Path], out_dir: Path, **kwargs: Any) -> None:
+    """The fake analysis, after 1 MB of native-looking log lines on descriptor 2 (MediaPipe and
+    LiteRT write there from C++)."""
+    for _ in range(16):
+        os.write(2, b"I0000 00:00:00.000000 drishti: a native log line\n" * 1300)
+    fake_analyze(clips, out_dir, **kwargs)
+
+
+WORKER_BEHIND_A_PIPE = """
+import sys, time
+from pathlib import Path
+from gaitlab.web import db, jobs
+from gaitlab.web.storage import Layout
+
+data = Path(sys.argv[1])
+pool = jobs.WorkerPool(
+    jobs.WorkerSettings(data, analysis_fn="tests.test_web:noisy_analyze",
+                        checks_fn="tests.test_web:fake_checks", poll_s=0.1),
+    1, check_every_s=0.5,
+)
+pool.start()
+time.sleep(120)  # the test ends this process once the analysis is done (or times out)
+"""
+
+
+def test_a_worker_whose_stderr_nobody_reads_finishes_its_analyses(
+    alice: tuple[Any, Therapist],
+) -> None:
+    """A worker inherits the server's descriptor 2; when that is a pipe nobody reads (the load
+    benchmark's server did this), native log lines filled it and the worker blocked for good
+    in its second analysis."""
+    import subprocess
+    import sys
+
+    app, a = alice
+    a.client.post(f"/sessions/{a.session_id}/analyse", data={"csrf_token": a.csrf})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WORKER_BEHIND_A_PIPE, str(app.state.layout.root)],
+        stderr=subprocess.PIPE,  # never read while the worker runs
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while a.client.get(f"/sessions/{a.session_id}/status").json()["state"] != "done":
+            assert proc.poll() is None, "the worker's process ended"
+            assert time.monotonic() < deadline, "the analysis did not finish: the worker blocked"
+            time.sleep(0.2)
+    finally:
+        proc.kill()
+        proc.communicate(timeout=30)

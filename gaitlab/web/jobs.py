@@ -43,6 +43,7 @@ from typing import Any
 
 from gaitlab.config import Settings, load_config
 from gaitlab.errors import GaitlabError
+from gaitlab.quiet import silence_native_stderr
 from gaitlab.web import db
 from gaitlab.web.storage import Layout, fsync_dir
 from gaitlab.words import say
@@ -304,7 +305,13 @@ def _die_with_parent() -> None:
 
 
 def worker_main(settings: WorkerSettings, parent_pid: int) -> None:
-    """A worker process: take jobs until the parent (the web process) goes away."""
+    """A worker process: take jobs until the parent (the web process) goes away.
+
+    Native libraries' log lines (MediaPipe, LiteRT, FFmpeg write to descriptor 2 from C++) go to
+    ``/dev/null``: the descriptor is the server's, and when that is a pipe nobody reads (a
+    process manager, a test harness), a full pipe would block the worker for good.
+    """
+    silence_native_stderr()
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the server, which stops us
     with contextlib.suppress(OSError):
