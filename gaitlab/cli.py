@@ -250,6 +250,7 @@ def serve(
         list[str] | None,
         typer.Option(
             "--allowed-host",
+            metavar="NAME",
             help="A name or address other devices use to reach this server (repeatable; "
             "required with --host 0.0.0.0). Other Host headers are refused.",
         ),
@@ -258,6 +259,7 @@ def serve(
         list[str] | None,
         typer.Option(
             "--trusted-proxy",
+            metavar="ADDRESS",
             help="Address of a reverse proxy in front of gaitlab whose X-Forwarded-For header "
             "names the client (repeatable); from anyone else the header is ignored.",
         ),
