@@ -65,7 +65,7 @@ BUSY_S = 3.0
 
 
 def busy_analysis(
-    clips: list[Path], out_dir: Path, *, config: Any, progress: Any, views: Any
+    clips: list[Path], out_dir: Path, *, config: Any, progress: Any, views: Any, **_: str
 ) -> None:
     """A stand-in for the pipeline (``--quick``): keeps one core busy, then writes a summary."""
     end = time.monotonic() + BUSY_S

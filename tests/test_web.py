@@ -26,7 +26,8 @@ from starlette.routing import Mount
 from typer.testing import CliRunner
 
 from gaitlab.config import load_defaults
-from gaitlab.web import db, jobs
+from gaitlab.report.write import pdf_name
+from gaitlab.web import db, jobs, storage
 from gaitlab.web.app import PUBLIC_PATHS, WebSettings, create_app
 from gaitlab.web.routers import app_routes
 from gaitlab.web.server import is_loopback, tls_warning
@@ -42,9 +43,12 @@ def fake_analyze(
     config: Mapping[str, Any],
     progress: Callable[[str, int, int], None],
     views: list[str | None],
+    runner: str,
+    session_date: str,
 ) -> None:
-    """Writes what the real pipeline writes (summary.json, strides.csv, report files); each
-    clip's view is the one set by hand, else "side"."""
+    """Writes what the real pipeline writes (summary.json, strides.csv, report files, the two
+    PDFs named as the report names them, listed in files.json); each clip's view is the one set
+    by hand, else "side"."""
     for done in range(0, 11, 5):
         progress("analysing", done, 10)
         for hook in DURING_ANALYSIS:
@@ -63,9 +67,17 @@ def fake_analyze(
     }
     (out_dir / "strides.csv").write_text("clip,side\nfake.mp4,left\n")
     (out_dir / "report.html").write_text("<html><body><h1>FAKE-REPORT</h1></body></html>")
-    (out_dir / "report.pdf").write_bytes(b"%PDF-1.4 fake")
-    shutil.copy(clips[0], out_dir / "annotated.mp4")
+    day = storage.parse_date(session_date)
+    written = {"report": out_dir / "report.html"}
+    for kind, stem, body in (
+        ("pdf", "report", b"REPORT"),
+        ("programme_pdf", "home-programme", b"HP"),
+    ):
+        written[kind] = out_dir / pdf_name(stem, runner, day)
+        written[kind].write_bytes(b"%PDF-1.4 fake " + body)
+    written["video"] = Path(shutil.copy(clips[0], out_dir / "annotated.mp4"))
     (out_dir / "summary.json").write_text(json.dumps(summary))
+    storage.write_files_index(out_dir, written)
 
 
 def fake_checks(path: Path, config: Mapping[str, Any]) -> tuple[str | None, list[dict]]:
@@ -332,7 +344,12 @@ def test_upload_analyse_report_and_downloads(alice: tuple[Any, Therapist]) -> No
     report = a.client.get(f"/analyses/{a.analysis_id}/files/report.html")
     assert report.status_code == 200 and "FAKE-REPORT" in report.text
     assert "default-src 'none'" in report.headers["content-security-policy"]
-    for kind, start in (("pdf", b"%PDF"), ("csv", b"clip,side"), ("video", b"\x00\x00\x00")):
+    downloads = (
+        ("pdf", b"%PDF-1.4 fake REPORT"), ("programme_pdf", b"%PDF-1.4 fake HP"),
+        ("csv", b"clip,side"), ("video", b"\x00\x00\x00"),
+    )  # fmt: skip
+    for kind, start in downloads:
+        assert f'href="/analyses/{a.analysis_id}/download/{kind}"' in page.text, kind
         r = a.client.get(f"/analyses/{a.analysis_id}/download/{kind}")
         assert r.status_code == 200 and r.content.startswith(start)
         assert r.headers["content-disposition"].startswith("attachment")
@@ -835,7 +852,14 @@ def test_the_result_page_and_the_downloads_name_the_runner_and_the_session(
     nav = r.text.split('<nav id="gaitlab-nav"')[1].split("</nav>")[0]
     runner, session = f"/runners/{a.runner_id}", f"/sessions/{a.session_id}"
     pdf = f"/analyses/{a.analysis_id}/download/pdf"
-    for link in ("/", runner, session, f"{runner}/history", pdf):
+    for link in (
+        "/",
+        runner,
+        session,
+        f"{runner}/history",
+        pdf,
+        pdf.replace("/pdf", "/programme_pdf"),
+    ):
         assert f'href="{link}' in nav, link
     assert "Anna Ö. Smith" in nav and r.text.index("gaitlab-nav") < r.text.index("FAKE-REPORT")
     form["name"] = "<script>alert(1)</script>"
@@ -846,10 +870,11 @@ def test_the_result_page_and_the_downloads_name_the_runner_and_the_session(
     a.client.post(f"/runners/{a.runner_id}", data=form)
     assert "default-src 'none'" in r.headers["content-security-policy"]  # still no script
     expected = {
-        "pdf": "gaitlab-anna-smith-2026-11-25.pdf",
-        "csv": "gaitlab-anna-smith-2026-11-25-strides.csv",
-        "video": "gaitlab-anna-smith-2026-11-25-annotated.mp4",
-        "json": "gaitlab-anna-smith-2026-11-25-summary.json",
+        "pdf": "gaitlab-anna-o-smith-2026-11-25.pdf",
+        "programme_pdf": "gaitlab-anna-o-smith-2026-11-25-home-programme.pdf",
+        "csv": "gaitlab-anna-o-smith-2026-11-25-strides.csv",
+        "video": "gaitlab-anna-o-smith-2026-11-25-annotated.mp4",
+        "json": "gaitlab-anna-o-smith-2026-11-25-summary.json",
     }
     for kind, name in expected.items():
         r = a.client.get(f"/analyses/{a.analysis_id}/download/{kind}")
@@ -877,7 +902,8 @@ def noisy_analyze(clips: list[Path], out_dir: Path, **kwargs: Any) -> None:
 WORKER_BEHIND_A_PIPE = """
 import sys, time
 from pathlib import Path
-from gaitlab.web import db, jobs
+from gaitlab.report.write import pdf_name
+from gaitlab.web import db, jobs, storage
 from gaitlab.web.storage import Layout
 
 data = Path(sys.argv[1])

@@ -99,8 +99,9 @@ def run_queued(app: Any, summary_of: Callable[[str], dict[str, Any]]) -> list[st
     states = []
 
     def analyze(
-        clips: list[Path], out_dir: Path, *, config: Any, progress: Any, views: Any
+        clips: list[Path], out_dir: Path, *, config: Any, progress: Any, views: Any, **names: str
     ) -> None:
+        assert names == {"runner": db.job_session(conn, job)[1].name, "session_date": date}
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "report.html").write_text(REPORT_HTML.format(date=date))
         (out_dir / "summary.json").write_text(json.dumps(summary_of(date)))

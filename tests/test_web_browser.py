@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import datetime
 import hashlib
+import json
 import os
 import re
 import signal
@@ -28,6 +30,7 @@ import psutil
 import pytest
 from playwright.sync_api import Page
 
+from gaitlab.report.write import pdf_name
 from tests.conftest import MALE_SIDE
 
 CHROMIUM = "/usr/bin/chromium"
@@ -238,6 +241,20 @@ def test_therapist_uploads_server_is_killed_and_the_report_arrives(
         [(analysis, state, attempts)] = conn.execute("SELECT id, state, attempts FROM analyses")
     assert (state, attempts) == ("done", 2)  # the killed run, then the finished one
     assert [p.name for p in (data / "reports").iterdir()] == [analysis]
+    # the report says who and when, and its PDFs are named after them (as the report lists
+    # them in files.json); the home programme's PDF is there when a finding is flagged
+    with sqlite3.connect(data / "gaitlab.db") as conn:
+        [(session_date,)] = conn.execute("SELECT date FROM sessions")
+    folder = data / "reports" / analysis
+    files = json.loads((folder / "files.json").read_text("utf-8"))
+    day = datetime.date.fromisoformat(session_date)
+    assert files["pdf"] == pdf_name("report", "R-017 <b>test</b>", day)
+    assert (folder / files["pdf"]).read_bytes().startswith(b"%PDF")
+    report = (folder / "report.html").read_text("utf-8")
+    assert "R-017 &lt;b&gt;test&lt;/b&gt;" in report and "R-017 <b>" not in report
+    summary = json.loads((folder / "summary.json").read_text("utf-8"))
+    flagged = any(f["status"] == "flagged" for f in summary["findings"])
+    assert ("programme_pdf" in files) is flagged
     assert (data / "reports" / analysis / "report.html").is_file()
 
 
@@ -319,7 +336,7 @@ def assert_frame_stepping(page: Page, *, moments: bool = True) -> None:
 
 
 def clinic_analyze(
-    clips: list[Path], out_dir: Path, *, config: object, progress: object, views: list
+    clips: list[Path], out_dir: Path, *, config: object, progress: object, views: list, **_: str
 ) -> None:
     """A stand-in for the pipeline: a long report with key frames, an annotated clip (the clip
     itself), the key frames' index and a summary whose numbers depend on the clip's name

@@ -12,13 +12,16 @@ fresh, not forked) can import it, and tests can inject a fast fake. Its signatur
 
     analyze_session(clips: list[Path], out_dir: Path, *, config: Settings,
                     progress: Callable[[str, int, int], None],
-                    views: list[str | None]) -> None
+                    views: list[str | None], runner: str, session_date: str) -> None
 
 ``views`` gives each clip's view as the therapist set it (``side``, ``rear``, ``front``), or
-None to let the analysis find it. ``progress(stage, done, total)`` names the stage
-(``analysing``, ``saving``, ``report``: the ``[web.stage]`` words) and, for ``analysing``, the
-frames done out of the total; it raises :class:`JobCancelledError` when the job was deleted
-meanwhile, which stops the analysis.
+None to let the analysis find it; ``runner`` and ``session_date`` (``YYYY-MM-DD``) are the
+runner's name and the session's date, which the report shows and names its PDFs after. The
+files to download are found through :data:`gaitlab.web.storage.FILES_INDEX` when the
+analysis writes one (the real pipeline does), else by their usual names.
+``progress(stage, done, total)`` names the stage (``analysing``, ``saving``, ``report``: the
+``[web.stage]`` words) and, for ``analysing``, the frames done out of the total; it raises
+:class:`JobCancelledError` when the job was deleted meanwhile, which stops the analysis.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ from typing import Any
 from gaitlab.config import Settings, load_config
 from gaitlab.errors import GaitlabError
 from gaitlab.quiet import silence_native_stderr
-from gaitlab.web import db
+from gaitlab.web import db, storage
 from gaitlab.web.storage import Layout, fsync_dir
 from gaitlab.words import say
 
@@ -66,10 +69,14 @@ def analyze_session(
     config: Settings,
     progress: Callable[[str, int, int], None],
     views: Sequence[str | None],
+    runner: str | None = None,
+    session_date: str | None = None,
 ) -> None:
     """The real pipeline: :func:`gaitlab.api.analyze` (each clip in the view the therapist set,
-    or the view it finds where they set none), ``Analysis.save``, then the report
-    (``report.html``, ``report.pdf``, ``annotated.mp4``) by :func:`gaitlab.report.write_report`.
+    or the view it finds where they set none), ``Analysis.save``, then the report by
+    :func:`gaitlab.report.write_report` (``report.html``, the key frames and their index, the
+    report's PDF and the home programme's, named after the runner and the session date, and
+    ``annotated.mp4``), and :data:`gaitlab.web.storage.FILES_INDEX` naming what it wrote.
     """
     from gaitlab.api import analyze  # in the worker process only: keeps the app light
 
@@ -82,7 +89,11 @@ def analyze_session(
     progress("report", 0, 0)
     from gaitlab.report import write_report
 
-    write_report(analysis, out_dir, pdf=True, video=True)
+    written = write_report(
+        analysis, out_dir, pdf=True, video=True,
+        runner=runner or None, session_date=storage.parse_date(session_date),
+    )  # fmt: skip
+    storage.write_files_index(out_dir, written)
 
 
 def capture_checks(path: Path, config: Settings) -> tuple[str | None, list[dict]]:
@@ -146,7 +157,7 @@ def run_job(
     (work / "clips").mkdir(parents=True)
     progress = _progress_reporter(conn, job, progress_every_s)
     try:
-        _session, runner, clips = db.job_session(conn, job)
+        session, runner, clips = db.job_session(conn, job)
         cfg = config
         if runner.height_cm:
             cfg = cfg.with_overrides({"runner": {"height_m": runner.height_cm / 100}})
@@ -155,8 +166,9 @@ def run_job(
         out_dir = work / "out"
         views = [clip.view_set for clip, _ in usable]
         analyze_fn(
-            [link for _, link in usable], out_dir, config=cfg, progress=progress, views=views
-        )
+            [link for _, link in usable], out_dir, config=cfg, progress=progress, views=views,
+            runner=runner.name, session_date=session.date,
+        )  # fmt: skip
         _store_clip_results(conn, out_dir, usable, checks)
         progress("publishing", 0, 0, force=True)
         state = _publish(conn, layout, job, out_dir)

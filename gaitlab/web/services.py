@@ -15,6 +15,7 @@ import dataclasses
 import datetime as _dt
 import re
 import sqlite3
+import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -288,7 +289,8 @@ def latest_done(conn: sqlite3.Connection, owner_id: str, session_id: str) -> db.
 def downloads(ctx: Context, analysis_id: str) -> dict[str, str]:
     """The files of a finished analysis there are to download: kind -> file name."""
     folder = ctx.layout.report_dir(analysis_id)
-    return {k: name for k, (name, _) in storage.DOWNLOADS.items() if (folder / name).is_file()}
+    paths = {kind: storage.download_path(folder, kind) for kind in storage.DOWNLOADS}
+    return {kind: path.name for kind, path in paths.items() if path is not None}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -542,10 +544,14 @@ def result_page(ctx: Context, conn: sqlite3.Connection, analysis: db.Analysis) -
 
 def download_name(conn: sqlite3.Connection, analysis: db.Analysis, kind: str) -> str:
     """The file name a download is saved under: ``gaitlab-<runner>-<YYYY-MM-DD>.pdf`` (the
-    other kinds add what they are: ``-strides.csv``, ``-annotated.mp4``, ``-summary.json``)."""
+    other kinds add what they are: ``-home-programme.pdf``, ``-strides.csv``,
+    ``-annotated.mp4``, ``-summary.json``)."""
     session = db.get_session(conn, analysis.owner_id, analysis.session_id)
     runner = db.get_runner(conn, analysis.owner_id, session.runner_id) if session else None
-    slug = re.sub(r"[^a-z0-9]+", "-", (runner.name if runner else "").lower()).strip("-")
+    ascii_name = unicodedata.normalize("NFKD", runner.name if runner else "").encode(
+        "ascii", "ignore"
+    )
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.decode("ascii").lower()).strip("-")
     stem = "-".join(
         p for p in ("gaitlab", slug[:40].strip("-"), session.date if session else "") if p
     )

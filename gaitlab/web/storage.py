@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as _dt
 import hashlib
 import json
 import os
@@ -40,13 +41,20 @@ SNIFF_BYTES = 64
 #: Fields other than the file in an upload form, each at most this long.
 MAX_FIELD_BYTES = 4096
 
-#: The downloads of a finished analysis: kind -> (file name in its folder, media type).
+#: The downloads of a finished analysis: kind -> (usual file name in its folder, media type).
+#: The report names its PDFs after the runner and the session date; the analysis lists the
+#: names it used in :data:`FILES_INDEX`, which wins over the usual names.
 DOWNLOADS: dict[str, tuple[str, str]] = {
     "pdf": ("report.pdf", "application/pdf"),
+    "programme_pdf": ("home-programme.pdf", "application/pdf"),
     "csv": ("strides.csv", "text/csv"),
     "video": ("annotated.mp4", "video/mp4"),
     "json": ("summary.json", "application/json"),
 }
+
+#: In an analysis folder: what the report wrote, kind -> file name in the folder
+#: (``{"pdf": "report-jane-doe-2026-12-01.pdf", "programme_pdf": ..., ...}``).
+FILES_INDEX = "files.json"
 
 
 #: The media type each container found by :func:`sniff_container` is served as (uploads are
@@ -108,6 +116,49 @@ def read_summary(layout: Layout, analysis_id: str) -> dict[str, Any] | None:
     try:
         return json.loads((layout.report_dir(analysis_id) / "summary.json").read_text("utf-8"))
     except (OSError, ValueError):
+        return None
+
+
+def write_files_index(out_dir: Path, written: Mapping[str, Path]) -> Path:
+    """Write :data:`FILES_INDEX`: the name of each file of :data:`DOWNLOADS` the report wrote
+    (``written`` as :func:`gaitlab.report.write_report` returns it) that lies in ``out_dir``."""
+    from gaitlab.io import write_json_atomic
+
+    names = {
+        kind: Path(path).name
+        for kind, path in written.items()
+        if kind in DOWNLOADS and Path(path).parent.resolve() == Path(out_dir).resolve()
+    }
+    return write_json_atomic(Path(out_dir) / FILES_INDEX, names)
+
+
+def download_path(folder: Path, kind: str) -> Path | None:
+    """The file of download ``kind`` in the analysis folder ``folder``: the name
+    :data:`FILES_INDEX` gives (a plain file name in the folder), else the usual name; None
+    when the kind is unknown or the file is missing."""
+    if kind not in DOWNLOADS:
+        return None
+    try:
+        listed = json.loads((folder / FILES_INDEX).read_text("utf-8"))
+    except (OSError, ValueError):
+        listed = {}
+    name = listed.get(kind) if isinstance(listed, dict) else None
+    if not isinstance(name, str) or not _plain_name(name):
+        name = DOWNLOADS[kind][0]
+    path = folder / name
+    return path if path.is_file() and not path.is_symlink() else None
+
+
+def _plain_name(name: str) -> bool:
+    """A file name without folders, not hidden."""
+    return bool(name) and Path(name).name == name and not name.startswith(".") and "\\" not in name
+
+
+def parse_date(text: str | None) -> _dt.date | None:
+    """A ``YYYY-MM-DD`` date, or None when ``text`` is empty or not such a date."""
+    try:
+        return _dt.date.fromisoformat(text) if text else None
+    except ValueError:
         return None
 
 

@@ -3,6 +3,7 @@ everywhere), from the words catalogue; the templates get these functions as glob
 
 from __future__ import annotations
 
+from gaitlab.metrics import registry
 from gaitlab.web import history as H
 from gaitlab.web.keyframes import KeyFrame
 from gaitlab.words import say
@@ -22,11 +23,8 @@ def state_word(state: str) -> str:
 
 
 def metric_title(name: str) -> str:
-    """A metric's name for people (``web.history.metric.<name>``)."""
-    try:
-        return say(f"web.history.metric.{name}")
-    except KeyError:
-        return name.replace("_", " ")
+    """A metric's name for people (:func:`gaitlab.metrics.registry.label`)."""
+    return registry.label(name)
 
 
 def number(x: float) -> str:

@@ -103,12 +103,10 @@ def report_file(ctx: Ctx, conn: Conn, analysis: OwnedAnalysis, name: str) -> Res
 @router.get("/analyses/{analysis_id}/download/{kind}", response_class=FileResponse)
 def download(ctx: Ctx, conn: Conn, analysis: OwnedAnalysis, kind: str) -> Response:
     """A file to keep, named after the runner and the session's date."""
-    if kind not in storage.DOWNLOADS:
+    path = storage.download_path(ctx.layout.report_dir(analysis.id), kind)
+    if path is None:
         raise NotFoundError
-    name, media_type = storage.DOWNLOADS[kind]
-    path = ctx.layout.report_dir(analysis.id) / name
-    if not path.is_file():
-        raise NotFoundError
+    _, media_type = storage.DOWNLOADS[kind]
     filename = services.download_name(conn, analysis, kind)
     return FileResponse(path, media_type=media_type, filename=filename)
 
