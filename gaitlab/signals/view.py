@@ -177,14 +177,15 @@ def view_as_set(tracks: PoseTracks, label: ViewLabel) -> ViewEstimate:
     """
     seen = classify_view(tracks)
     if label == seen.label:
-        return dataclasses.replace(seen, confidence=1.0, reasons=(*seen.reasons, "set by hand"))
-    reasons = [f"set by hand to {label} (classified as {seen.label})"]
+        by_hand = say("view.reason.set_by_hand")
+        return dataclasses.replace(seen, confidence=1.0, reasons=(*seen.reasons, by_hand))
+    reasons = [say("view.reason.set_by_hand_to", label=label, seen=seen.label)]
     facing: Facing | None = None
     leg_px = leg_length_px(tracks)
     if label == "side" and np.isfinite(leg_px) and leg_px > 0:
         score, _, cue_text = _facing_cues(tracks, leg_px)
         facing = "left" if score < 0 else "right"
-        reasons.append(f"facing {facing}: {cue_text}")
+        reasons.append(say("view.reason.facing", facing=facing, cues=cue_text))
     travel = seen.travel_leg
     setting: Setting = seen.setting or (
         "overground" if travel is not None and travel > OVERGROUND_TRAVEL_LEG else "treadmill"
