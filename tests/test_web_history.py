@@ -277,6 +277,53 @@ def test_keyframes_are_read_from_their_index(tmp_path: Path) -> None:
     assert read_index(tmp_path / "nowhere") == []
 
 
+def test_the_reports_key_frame_index_is_what_the_web_reads(tmp_path: Path) -> None:
+    """The report's writer and the web's reader agree on the index (one format, two ends)."""
+    import numpy as np
+
+    from gaitlab.report.keyframes import KeyFrame as Drawn
+    from gaitlab.report.write import write_keyframes
+    from gaitlab.web.keyframes import read_index
+
+    picture = np.zeros((8, 6, 3), np.uint8)
+    drawn = [
+        Drawn("toe_off", "side run.mp4", "left", 281, 9.367, picture, {"thigh_deg": 13.0}, False,
+              "hip_extension_deg", 13.1, "deg"),
+        Drawn("peak_drift", "rear.mp4", "right", 40, 1.333, picture, {"drift_pct": 4.0}, False),
+    ]  # fmt: skip
+    write_keyframes(tmp_path, drawn)
+    frames = read_index(tmp_path)
+    assert [(k.clip, k.moment, k.side, k.frame, k.time_s) for k in frames] == [
+        ("side run.mp4", "toe_off", "left", 281, 9.367),
+        ("rear.mp4", "peak_drift", "right", 40, 1.333),
+    ]
+    assert (frames[0].metric, frames[0].value, frames[0].unit) == ("hip_extension_deg", 13.1, "deg")
+    assert all((tmp_path / k.file).read_bytes().startswith(b"\x89PNG") for k in frames)
+
+
+def test_downloads_are_found_through_the_files_index(tmp_path: Path) -> None:
+    from gaitlab.web.storage import download_path, write_files_index
+
+    (tmp_path / "report-ann-2026-12-01.pdf").write_bytes(b"%PDF")
+    (tmp_path / "report.pdf").write_bytes(b"%PDF old")
+    (tmp_path / "strides.csv").write_text("clip\n")
+    assert download_path(tmp_path, "pdf") == tmp_path / "report.pdf"  # an old analysis
+    written = {
+        "pdf": tmp_path / "report-ann-2026-12-01.pdf",
+        "report": tmp_path / "report.html",  # not a download
+        "programme_pdf": tmp_path / "elsewhere" / "home-programme.pdf",  # not in the folder
+    }
+    write_files_index(tmp_path, written)
+    assert json.loads((tmp_path / "files.json").read_text()) == {"pdf": "report-ann-2026-12-01.pdf"}
+    assert download_path(tmp_path, "pdf") == tmp_path / "report-ann-2026-12-01.pdf"
+    assert download_path(tmp_path, "csv") == tmp_path / "strides.csv"  # not listed: usual name
+    assert download_path(tmp_path, "programme_pdf") is None  # missing
+    assert download_path(tmp_path, "report") is None  # not a kind of download
+    for bad in ("../gaitlab.db", "/etc/passwd", ".hidden.pdf", "sub/report.pdf"):
+        (tmp_path / "files.json").write_text(json.dumps({"pdf": bad}))
+        assert download_path(tmp_path, "pdf") == tmp_path / "report.pdf", bad
+
+
 def test_compare_shows_both_sessions_earlier_first(
     sessions: list[H.SessionResult], rules: H.HistoryRules
 ) -> None:
