@@ -68,11 +68,11 @@ def busy_analysis(
     clips: list[Path], out_dir: Path, *, config: Any, progress: Any, views: Any, **_: str
 ) -> None:
     """A stand-in for the pipeline (``--quick``): keeps one core busy, then writes a summary."""
-    end = time.monotonic() + BUSY_S
+    start = time.monotonic()
     x = 0
-    while time.monotonic() < end:
+    while (elapsed_s := time.monotonic() - start) < BUSY_S:
         x += sum(i * i for i in range(10_000))
-        progress("busy", 0, 0)
+        progress("analysing", min(int(elapsed_s * 30), 89), 90)  # as 3 s of 30 fps frames
     out_dir.mkdir(parents=True, exist_ok=True)
     summary = {"metrics": {}, "findings": [], "clips": [{"name": p.name} for p in clips]}
     (out_dir / "summary.json").write_text(json.dumps(summary))
@@ -368,6 +368,17 @@ def analysis_errors(data: Path) -> list[str]:
         conn.close()
 
 
+def server_errors(log: Path, limit: int = 10) -> list[str]:
+    """The distinct exception lines (``SomeError: ...``) in the server's log: what a failed
+    request ran into (the app logs each 500 with its traceback)."""
+    try:
+        text = log.read_text("utf-8", errors="replace")
+    except OSError:
+        return []
+    found = re.findall(r"^(?:[\w.]+\.)?\w*(?:Error|Exception)\b.*$", text, flags=re.M)
+    return list(dict.fromkeys(line[:300] for line in found))[:limit]
+
+
 def markdown(record: dict[str, Any]) -> str:
     def row(kind: str) -> str:
         s = record["latency"][kind]
@@ -393,7 +404,9 @@ def markdown(record: dict[str, Any]) -> str:
         f"- Page p95 {record['latency']['page']['p95_ms']:.0f} ms against the target of "
         f"{TARGET_P95_MS:.0f} ms: **{'met' if record['page_p95_met'] else 'not met'}**.",
         f"- Failed requests: {len(record['failures'])}; uploads answered: {record['uploads']}; "
-        f"lost uploads: {len(record['lost_uploads'])}.",
+        f"lost uploads: {len(record['lost_uploads'])}"
+        + (f"; the server logged: {record['server_errors']}" if record["server_errors"] else "")
+        + ".",
         f"- Analyses by state when the clients stopped: {record['analyses']}"
         + (f"; failed with: {record['analysis_errors']}" if record["analysis_errors"] else "")
         + ".",
@@ -461,6 +474,7 @@ def main(argv: list[str] | None = None) -> int:
             errors = analysis_errors(data)
             kill.done["attempts"] = attempts_of(data, kill.done.get("job"))
         lost = lost_uploads(data, rec.uploads)
+        logged = server_errors(data.parent / "server.log")
 
     latency = {kind: stats_ms(ms) for kind, ms in rec.ms.items()}
     record = {
@@ -483,6 +497,7 @@ def main(argv: list[str] | None = None) -> int:
         "lost_uploads": lost,
         "analyses": states,
         "analysis_errors": errors,
+        "server_errors": logged,
         "kill": kill.done,
         "drain": drained,
         "every_analysis_completed": set(drained["states"]) == {"done"}

@@ -403,6 +403,20 @@ def test_unusable_clip_shows_the_checks_message_and_fix(alice: tuple[Any, Therap
     assert "FAKE-TOO-DARK." in page and "FAKE-FILM-IN-DAYLIGHT." in page
 
 
+def test_a_stage_the_catalogue_lacks_shows_its_name_not_a_500(
+    alice: tuple[Any, Therapist],
+) -> None:
+    """An analysis function may report stages of its own (the load benchmark's stand-in said
+    "busy"): the session page and its status show the stage's name."""
+    app, a = alice
+    a.client.post(f"/sessions/{a.session_id}/analyse", data={"csrf_token": a.csrf})
+    with sqlite3.connect(app.state.layout.db_path) as conn:
+        conn.execute("UPDATE analyses SET state = 'running', stage = 'busy' WHERE state = 'queued'")
+    page = a.client.get(f"/sessions/{a.session_id}")
+    assert page.status_code == 200 and '<p id="job-stage">busy</p>' in page.text
+    assert a.client.get(f"/sessions/{a.session_id}/status").json()["stage_text"] == "busy"
+
+
 def test_failed_analysis_leaves_its_message_and_no_files(tmp_path: Path, short_clip: Path) -> None:
     add_user(tmp_path, "alice")
     app = make_app(tmp_path, analysis_fn="tests.test_web:failing_analyze")

@@ -29,6 +29,7 @@ from gaitlab.web.auth import PendingLogins
 from gaitlab.web.keyframes import KeyFrame, read_index
 from gaitlab.web.settings import Context
 from gaitlab.web.templating import TEMPLATES
+from gaitlab.web.wording import stage_text
 from gaitlab.words import entry, say
 
 #: How a login attempt waits out its delay (tests replace it to record the delays instead).
@@ -256,16 +257,6 @@ class Status:
     def kind(self) -> H.SessionState:
         """The one word for the session's state (a refusal is not a failure)."""
         return "refused" if self.refused else self.state
-
-
-def stage_text(stage: str) -> str:
-    """The words for a job's stage (the stage name itself for one the catalogue lacks)."""
-    if not stage:
-        return ""
-    try:
-        return say(f"web.stage.{stage}")
-    except KeyError:
-        return stage
 
 
 def status_of(conn: sqlite3.Connection, session: db.Session) -> Status:

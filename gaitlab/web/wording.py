@@ -22,6 +22,17 @@ def state_word(state: str) -> str:
     return say(f"web.state.{state}")
 
 
+def stage_text(stage: str) -> str:
+    """The words for a job's stage (the stage name itself for one the catalogue lacks: an
+    analysis function may report stages of its own)."""
+    if not stage:
+        return ""
+    try:
+        return say(f"web.stage.{stage}")
+    except KeyError:
+        return stage
+
+
 def metric_title(name: str) -> str:
     """A metric's name for people (:func:`gaitlab.metrics.registry.label`)."""
     return registry.label(name)
@@ -61,6 +72,7 @@ GLOBALS = {
     "moment_label": moment_label,
     "finding_word": finding_word,
     "state_word": state_word,
+    "stage_text": stage_text,
     "metric_title": metric_title,
     "number": number,
     "change_text": change_text,
