@@ -34,11 +34,11 @@ from gaitlab.pose.extract import PoseResult, extract_pose
 from gaitlab.pose.model import ModelFile, find_model
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.quality import clip_checks
-from gaitlab.result import Finding, Metric
+from gaitlab.result import Finding, Metric, ViewLabel
 from gaitlab.result.analysis import Analysis, ClipAnalysis, Pool
 from gaitlab.signals.clean import CleanResult, clean
 from gaitlab.signals.concat import concat_tracks
-from gaitlab.signals.view import ViewEstimate, classify_view
+from gaitlab.signals.view import ViewEstimate, classify_view, view_as_set
 from gaitlab.video.info import VideoInfo
 from gaitlab.words import say
 
@@ -68,8 +68,10 @@ def analyze_clip(
     settings: Settings,
     *,
     progress: ProgressFn | None = None,
+    view: ViewLabel | None = None,
 ) -> ClipAnalysis:
-    """Run the pipeline on one clip: pose, then :func:`analyze_pose`."""
+    """Run the pipeline on one clip: pose, then :func:`analyze_pose` (``view``: the view the
+    clip shows, when a person has said so; None to find it)."""
     path = Path(path)
     pose = extract_pose(
         path,
@@ -77,7 +79,7 @@ def analyze_clip(
         settings,
         progress=(lambda n, total: progress(path.name, n, total)) if progress else None,
     )
-    return analyze_pose(pose, settings, path=path)
+    return analyze_pose(pose, settings, path=path, view=view)
 
 
 def analyze_tracks(
@@ -124,9 +126,12 @@ def analyze_tracks(
     return analyze_pose(pose, settings, path=Path(name))
 
 
-def analyze_pose(pose: PoseResult, settings: Settings, *, path: Path) -> ClipAnalysis:
-    """Everything after the pose stage: view, cleaning, events, strides, metrics, checks."""
-    view = classify_view(pose.tracks)
+def analyze_pose(
+    pose: PoseResult, settings: Settings, *, path: Path, view: ViewLabel | None = None
+) -> ClipAnalysis:
+    """Everything after the pose stage: view (found, or as ``view`` says), cleaning, events,
+    strides, metrics, checks."""
+    view = classify_view(pose.tracks) if view is None else view_as_set(pose.tracks, view)
     cleaned = clean_tracks(pose.tracks, view, settings)
     contacts = detect_contacts(cleaned.tracks)
     strides = stride_table(contacts, cleaned.tracks)
@@ -306,6 +311,7 @@ def analyze(
     config: Settings | Mapping[str, Any] | None = None,
     model: str | Path | None = None,
     progress: ProgressFn | None = None,
+    views: Sequence[ViewLabel | None] | None = None,
 ) -> Analysis:
     """Analyse one clip, or several clips of one session, into one assessment.
 
@@ -320,6 +326,9 @@ def analyze(
         A model name from the manifest or a path to a ``.task`` file; None for the config's.
     progress
         Called with ``(clip_name, frames_done, frames_total)``.
+    views
+        For each video, the view it shows (``side``, ``rear``, ``front``) when a person has
+        said so, or None to let the analysis find it; None: find every clip's view.
 
     Raises
     ------
@@ -331,7 +340,11 @@ def analyze(
     if not paths:
         raise GaitlabError(say("error.video.no_video_given"))
     model_file = find_model(model if model is not None else settings.pose.model)
-    clips = tuple(analyze_clip(p, model_file, settings, progress=progress) for p in paths)
+    views = list(views) if views is not None else [None] * len(paths)
+    clips = tuple(
+        analyze_clip(p, model_file, settings, progress=progress, view=v)
+        for p, v in zip(paths, views, strict=True)
+    )
     return assemble(clips, settings)
 
 
