@@ -629,6 +629,29 @@ def labels_make(
             print(line)
 
 
+@labels_app.command("merge")
+def labels_merge(
+    first: Annotated[Path, typer.Argument(help="Pass 1: a single-pass label file.")],
+    second: Annotated[Path, typer.Argument(help="Pass 2 (blind): a single-pass label file.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Merged label file to write.")],
+    settled: Annotated[
+        Path | None,
+        typer.Option("--settled", help="CSV: side,kind,pass1,pass2,frame[,prior_frame,note]."),
+    ] = None,
+    candidates: Annotated[
+        Path | None,
+        typer.Option("--candidates", help="Write the disputed frames (JSON) for sheet --around."),
+    ] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Merge two blind labelling passes; list the disagreements to settle, or write the file."""
+    with user_errors(debug):
+        from gaitlab.labels.cli import merge_command
+
+        for line in merge_command(first, second, out, settled=settled, candidates=candidates):
+            print(line)
+
+
 @labels_app.command("check")
 def labels_check(
     files: Annotated[list[Path], typer.Argument(help="Label files (<clip>.events.json).")],
