@@ -647,3 +647,27 @@ def test_two_blind_passes_are_paired_and_merged() -> None:
     agreement = pass_agreement(merged)["all"]
     assert (agreement["compared"], agreement["only_one_pass"]) == (5, 1)
     assert agreement["equal"] == pytest.approx(3 / 5)
+
+
+def test_sheets_show_one_frame_per_picture_on_a_clip_that_repeats_them(tmp_path: Path) -> None:
+    video = DATA / "side_track_far.mp4"  # each picture held for about 3 frames
+    box = [KeyBox(None, Box(400, 460, 200, 120))]
+    plain = write_sheets(
+        video,
+        tmp_path,
+        tracks=None,
+        frames=(60, 72),
+        user_boxes=box,
+        options=SheetOptions(tiles=12, zoom=1),
+    )
+    assert plain[0].frames == tuple(range(60, 72))
+    assert plain[0].repeat_of == {61: 60, 62: 60, 64: 63, 65: 63, 67: 66, 68: 66, 70: 69, 71: 69}
+    distinct = write_sheets(
+        video,
+        tmp_path,
+        tracks=None,
+        frames=(60, 75),
+        user_boxes=box,
+        options=SheetOptions(tiles=12, zoom=1, distinct=True),
+    )
+    assert distinct[0].frames == (60, 63, 66, 69, 72) and not distinct[0].repeat_of

@@ -88,25 +88,13 @@ def sheet_command(
 
 def run_pose(video: Path, model: str | None) -> PoseTracks:
     """The runner's landmarks from gaitlab's pose stage with the default settings."""
-    from gaitlab.api import landmarker_options
-    from gaitlab.config import load_config
+    from gaitlab.config import load_defaults
     from gaitlab.pose.extract import extract_pose
     from gaitlab.pose.model import find_model
 
-    cfg = load_config(None)
-    pose_cfg = cfg["pose"]
-    result = extract_pose(
-        video,
-        find_model(model),
-        options=landmarker_options(cfg),
-        runner_sample_frames_per_s=float(pose_cfg["runner_sample_frames_per_s"]),
-        runner_sample_min=int(pose_cfg["runner_sample_min"]),
-        runner_sample_max=int(pose_cfg["runner_sample_max"]),
-        runner_dense_frames_per_s=float(pose_cfg["runner_dense_frames_per_s"]),
-        runner_dense_max=int(pose_cfg["runner_dense_max"]),
-        min_duration_s=float(cfg["video"]["min_duration_s"]),
-    )
-    return result.tracks
+    settings = load_defaults()
+    model_file = find_model(model if model is not None else settings.pose.model)
+    return extract_pose(video, model_file, settings).tracks
 
 
 def check_lines(path: Path) -> list[str]:
