@@ -128,7 +128,7 @@ def analyze_pose(pose: PoseResult, settings: Settings, *, path: Path) -> ClipAna
     """Everything after the pose stage: view, cleaning, events, strides, metrics, checks."""
     view = classify_view(pose.tracks)
     cleaned = clean_tracks(pose.tracks, view, settings)
-    contacts = detect_contacts(cleaned.tracks)
+    contacts = detect_contacts(cleaned.tracks, view=view, settings=settings.events)
     strides = stride_table(contacts, cleaned.tracks)
     metrics = clip_metrics(cleaned.tracks, strides, view, settings, clip=path.name)
     clip = ClipAnalysis(

@@ -26,6 +26,7 @@ from typing import Any
 from gaitlab.config.load import build, merge
 from gaitlab.config.settings import (
     ChecksSettings,
+    EventSettings,
     FindingsSettings,
     HistoryMetricSettings,
     HistorySettings,
@@ -33,6 +34,7 @@ from gaitlab.config.settings import (
     PoseSettings,
     RunnerSettings,
     Settings,
+    SideEventSettings,
     SignalSettings,
     SignSettings,
     VideoSettings,
