@@ -44,6 +44,7 @@ from gaitlab.words import say
 
 __all__ = [
     "ChecksSettings",
+    "EventSettings",
     "FindingsSettings",
     "HistoryMetricSettings",
     "HistorySettings",
@@ -51,6 +52,7 @@ __all__ = [
     "PoseSettings",
     "RunnerSettings",
     "Settings",
+    "SideEventSettings",
     "SignSettings",
     "SignalSettings",
     "VideoSettings",
