@@ -117,6 +117,8 @@ class SideEventSettings:
     """``[events.side]``: foot contacts of a side view (:mod:`gaitlab.events.footprints`)."""
 
     departure_share: float = field(metadata=between(0.05, 0.95))
+    strike_landmarks: tuple[str, ...]
+    toe_off_landmarks: tuple[str, ...]
     strike_shift_step: float = field(metadata=between(-0.5, 0.5))
     toe_off_shift_step: float = field(metadata=between(-0.5, 0.5))
     velocity_window_step: float = field(metadata=between(0.0, 0.5))

@@ -55,7 +55,7 @@ from scipy.ndimage import median_filter
 
 from gaitlab.config import SideEventSettings
 from gaitlab.events import columns as C
-from gaitlab.events.frame import forward_leg, leg_scale_px, slope_per_s, step_time_s
+from gaitlab.events.frame import FOOT_POINT, forward_leg, leg_scale_px, slope_per_s, step_time_s
 from gaitlab.pose.landmarks import SIDES
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.signals.runs import true_runs
@@ -112,6 +112,8 @@ class Motion:
 
     forward_leg: dict[str, np.ndarray]
     velocity_leg_s: dict[str, np.ndarray]
+    strike_velocity_leg_s: dict[str, np.ndarray]
+    toe_off_velocity_leg_s: dict[str, np.ndarray]
     step_s: float
     half: int
     fps: float
@@ -134,7 +136,26 @@ def foot_motion(
         return None
     half = max(1, round(settings.velocity_window_step * step * tracks.fps))
     vel = {s: slope_per_s(t, fwd[s], half) for s in SIDES}
-    return Motion(forward_leg=fwd, velocity_leg_s=vel, step_s=step, half=half, fps=tracks.fps)
+
+    def velocity(parts: tuple[str, ...]) -> dict[str, np.ndarray]:
+        if tuple(parts) == FOOT_POINT:
+            return vel
+        return {
+            s: slope_per_s(
+                t, forward_leg(tracks, s, facing=facing, scale_px=scale, parts=parts), half
+            )
+            for s in SIDES
+        }
+
+    return Motion(
+        forward_leg=fwd,
+        velocity_leg_s=vel,
+        strike_velocity_leg_s=velocity(tuple(settings.strike_landmarks)),
+        toe_off_velocity_leg_s=velocity(tuple(settings.toe_off_landmarks)),
+        step_s=step,
+        half=half,
+        fps=tracks.fps,
+    )
 
 
 def side_contacts(
@@ -164,11 +185,27 @@ def side_contacts(
     contacts, ground = find_contacts(tracks.time_s, motion, settings)
     rows = []
     sides = assign_sides(contacts, motion.step_frames)
-    for contact, side in zip(contacts, sides, strict=True):
-        row = contact_row(tracks, contact, side, ground, motion, settings)
+    steps = local_steps_s(contacts, motion)
+    for contact, side, step in zip(contacts, sides, steps, strict=True):
+        row = contact_row(tracks, contact, side, ground, motion, settings, step_s=step)
         if row is not None:
             rows.append(row)
     return contact_table(rows)
+
+
+def local_steps_s(contacts: list[Contact], motion: Motion) -> list[float]:
+    """The step period around each contact (s): the median of the intervals to the previous
+    and next contacts' starts that are regular steps (less than 1.6 clip steps), else the
+    clip's step. A clip whose playback turns to slow motion part-way keeps its shifts right."""
+    starts = np.array([c.start for c in contacts], dtype=float)
+    gaps = np.diff(starts)
+    out = []
+    for k in range(len(contacts)):
+        near = [
+            g for g in gaps[max(0, k - 1) : k + 1] if g <= MAX_STEP_GAP_STEPS * motion.step_frames
+        ]
+        out.append(float(np.median(near)) / motion.fps if near else motion.step_s)
+    return out
 
 
 def find_contacts(
@@ -320,23 +357,25 @@ def contact_row(
     ground: np.ndarray,
     motion: Motion,
     settings: SideEventSettings,
+    *,
+    step_s: float,
 ) -> dict | None:
-    """The contact-table row of one contact (None for one cut by the clip's start)."""
+    """The contact-table row of one contact (None for one cut by the clip's start).
+
+    ``step_s`` is the step period around the contact (:func:`local_steps_s`), which scales the
+    strike and toe-off shifts.
+    """
     t, n, half = tracks.time_s, tracks.n_frames, motion.half
     if contact.start <= half:
         return None
     level = settings.departure_share * ground
     first = min(contact.pieces, key=lambda p: p.start).label
     last = max(contact.pieces, key=lambda p: p.stop).label
-    strike = crossing_time(
-        t,
-        motion.velocity_leg_s[first] - level,
-        contact.start - half - 1,
-        contact.start + half + 1,
-        rising=False,
-        last=False,
-    )
-    strike += settings.strike_shift_step * motion.step_s
+    strike = _event_crossing(
+        t, motion.strike_velocity_leg_s[first], motion.velocity_leg_s[first], level,
+        contact.start, half, rising=False,
+    )  # fmt: skip
+    strike += settings.strike_shift_step * step_s
     flags = []
     if not np.isfinite(strike):
         flags.append(C.FLAG_GAP)
@@ -344,15 +383,11 @@ def contact_row(
         toe_off = float("nan")
         flags.append(C.FLAG_NO_TOE_OFF)
     else:
-        toe_off = crossing_time(
-            t,
-            motion.velocity_leg_s[last] - level,
-            contact.stop - half - 1,
-            contact.stop + half + 1,
-            rising=True,
-            last=True,
-        )
-        toe_off += settings.toe_off_shift_step * motion.step_s
+        toe_off = _event_crossing(
+            t, motion.toe_off_velocity_leg_s[last], motion.velocity_leg_s[last], level,
+            contact.stop, half, rising=True,
+        )  # fmt: skip
+        toe_off += settings.toe_off_shift_step * step_s
         if not np.isfinite(toe_off):
             flags.append(C.FLAG_GAP)
     contact_s = toe_off - strike
@@ -370,6 +405,26 @@ def contact_row(
         C.QUALITY: ";".join(flags) if flags else C.QUALITY_OK,
         C.USABLE: not flags,
     }
+
+
+def _event_crossing(
+    t: np.ndarray,
+    velocity: np.ndarray,
+    fallback: np.ndarray,
+    level: np.ndarray,
+    bound: int,
+    half: int,
+    *,
+    rising: bool,
+) -> float:
+    """The event's crossing near a contact's bound: of the event's landmarks' velocity, or of
+    the whole foot point's where those landmarks are missing there."""
+    lo, hi = bound - 2 * half - 1, bound + 2 * half + 1
+    for v in (velocity, fallback):
+        x = crossing_time(t, v - level, lo, hi, rising=rising, last=rising)
+        if np.isfinite(x):
+            return x
+    return float("nan")
 
 
 def empty_contacts() -> pd.DataFrame:

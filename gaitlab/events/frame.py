@@ -63,9 +63,12 @@ def pelvis_xy_px(tracks: PoseTracks) -> np.ndarray:
     return 0.5 * (tracks.xy("left_hip") + tracks.xy("right_hip"))
 
 
-def foot_point_px(tracks: PoseTracks, side: str) -> np.ndarray:
-    """``(T, 2)`` mean image position of a foot's heel, ankle and toe (those present)."""
-    pts = np.stack([tracks.image_xy_px[:, side_index(side, p)] for p in FOOT_POINT])
+def foot_point_px(tracks: PoseTracks, side: str, parts: tuple[str, ...] = FOOT_POINT) -> np.ndarray:
+    """``(T, 2)`` mean image position of some of a foot's landmarks (those present).
+
+    ``parts`` are landmark names without the side (``"heel"``, ``"ankle"``, ``"foot_index"``).
+    """
+    pts = np.stack([tracks.image_xy_px[:, side_index(side, p)] for p in parts])
     out = np.full((tracks.n_frames, 2), np.nan)
     some = np.isfinite(pts[..., 0]).any(axis=0)
     with warnings.catch_warnings():
@@ -75,7 +78,12 @@ def foot_point_px(tracks: PoseTracks, side: str) -> np.ndarray:
 
 
 def forward_leg(
-    tracks: PoseTracks, side: str, *, facing: Literal["left", "right"], scale_px: np.ndarray
+    tracks: PoseTracks,
+    side: str,
+    *,
+    facing: Literal["left", "right"],
+    scale_px: np.ndarray,
+    parts: tuple[str, ...] = FOOT_POINT,
 ) -> np.ndarray:
     """``(T,)`` how far a foot is ahead of the pelvis, in leg lengths (behind: negative).
 
@@ -89,9 +97,11 @@ def forward_leg(
         The way the runner faces in the picture (:class:`gaitlab.signals.view.ViewEstimate`).
     scale_px
         ``(T,)`` leg length in pixels (:func:`leg_scale_px`).
+    parts
+        The foot landmarks averaged (:func:`foot_point_px`).
     """
     sign = -1.0 if facing == "left" else 1.0
-    dx = foot_point_px(tracks, side)[:, 0] - pelvis_xy_px(tracks)[:, 0]
+    dx = foot_point_px(tracks, side, parts)[:, 0] - pelvis_xy_px(tracks)[:, 0]
     return sign * dx / scale_px
 
 

@@ -2,7 +2,9 @@
 
 Order and why:
 
-1. :func:`~gaitlab.signals.swaps.fix_swaps` first: a swapped frame is a jump of a whole leg,
+1. :func:`~gaitlab.signals.swaps.fix_swaps` first (in side views on image coordinates only:
+   measured on the real clips and the renders, MediaPipe's world depth follows its own labels
+   and kept swaps that the image shows): a swapped frame is a jump of a whole leg,
    which the outlier test would blank (losing both legs' data in those frames); undone first,
    the frame keeps its data. The swap fit caps each landmark's error, so the isolated outliers
    still present do not force swaps.
@@ -119,7 +121,9 @@ def clean(
     """
     cfg = settings if settings is not None else load_defaults().signals
     max_gap_s = cfg.max_gap_s
-    out = fix_swaps(tracks, view=view)
+    # side views: image coordinates only (MediaPipe's world depth follows its own labels, so a
+    # mislabelled leg carries a consistent depth that argues for the mislabelling)
+    out = fix_swaps(tracks, view=view, use_world=view != "side")
     swapped = out.meta["steps"][-1]["swapped_frames"]
     lost: list[int] = []
     if cfg.lost_leg_max_distance_leg > 0:
