@@ -23,8 +23,8 @@ import pandas as pd
 from gaitlab.config import Settings, as_settings
 from gaitlab.errors import GaitlabError
 from gaitlab.events import columns as C
-from gaitlab.events.detect import detect_contacts
-from gaitlab.events.strides import shift_strides, stride_table
+from gaitlab.events.count import find_strides
+from gaitlab.events.strides import shift_strides
 from gaitlab.findings.framework import PATTERNS, assess_pattern
 from gaitlab.metrics.frontal import frontal_metrics
 from gaitlab.metrics.sagittal import sagittal_metrics
@@ -38,7 +38,7 @@ from gaitlab.result import Finding, Metric
 from gaitlab.result.analysis import Analysis, ClipAnalysis, Pool
 from gaitlab.signals.clean import CleanResult, clean
 from gaitlab.signals.concat import concat_tracks
-from gaitlab.signals.view import ViewEstimate, classify_view
+from gaitlab.signals.view import ViewEstimate
 from gaitlab.video.info import VideoInfo
 from gaitlab.words import say
 
@@ -126,10 +126,8 @@ def analyze_tracks(
 
 def analyze_pose(pose: PoseResult, settings: Settings, *, path: Path) -> ClipAnalysis:
     """Everything after the pose stage: view, cleaning, events, strides, metrics, checks."""
-    view = classify_view(pose.tracks)
-    cleaned = clean_tracks(pose.tracks, view, settings)
-    contacts = detect_contacts(cleaned.tracks, view=view, settings=settings.events)
-    strides = stride_table(contacts, cleaned.tracks)
+    found = find_strides(pose.tracks, settings=settings)
+    view, cleaned, strides = found.view, found.cleaned, found.table
     metrics = clip_metrics(cleaned.tracks, strides, view, settings, clip=path.name)
     clip = ClipAnalysis(
         name=path.name,
