@@ -158,7 +158,15 @@ def clip_metrics(
     """Timing metrics, plus the side-view or the rear/front-view metrics the view allows."""
     height_m = settings.runner.known_height_m
     min_steps = settings.findings.min_steps_per_side
-    metrics = timing_metrics(strides, tracks, height_m=height_m, clip=clip, min_per_side=min_steps)
+    metrics = timing_metrics(
+        strides,
+        tracks,
+        height_m=height_m,
+        clip=clip,
+        min_per_side=min_steps,
+        view=view,
+        events=settings.events,
+    )
     leg_px = leg_length_px(tracks)
     if view.label == "side" and view.facing is not None:
         metrics |= sagittal_metrics(
@@ -220,7 +228,9 @@ def pool_clips(clips: Sequence[ClipAnalysis], settings: Settings) -> tuple[Pool,
             ignore_index=True,
         )
         name = " + ".join(m.name for m in members)
-        metrics = clip_metrics(tracks, strides, members[0].view, settings, clip=name)
+        # the joined tracks are analysed whole (each member's stretch is already in its strides)
+        view = dataclasses.replace(members[0].view, frames=None)
+        metrics = clip_metrics(tracks, strides, view, settings, clip=name)
         pools.append(
             Pool(
                 view=label,

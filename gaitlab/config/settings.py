@@ -133,10 +133,34 @@ class SideEventSettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class SideDifferenceSettings:
+    """``[events.sides]``: when a left/right difference of a timing metric is shown."""
+
+    z: float = field(metadata=above(0.0))
+    systematic_frames: float = field(metadata=at_least(0.0))
+    systematic_min_ms: float = field(metadata=at_least(0.0))
+    source: str
+    rationale: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class RhythmSettings:
+    """``[events.rhythm]``: cadence from the running rhythm when strides cannot be timed."""
+
+    min_running_s: float = field(metadata=above(0.0))
+    max_disagreement_pct: float = field(metadata=above(0.0))
+    min_strides: int = field(metadata=at_least(1))
+    source: str
+    rationale: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
 class EventSettings:
-    """``[events]``: finding foot strikes and toe-offs."""
+    """``[events]``: finding foot strikes and toe-offs, and what their accuracy allows."""
 
     side: SideEventSettings
+    sides: SideDifferenceSettings
+    rhythm: RhythmSettings
 
 
 @dataclasses.dataclass(frozen=True)
