@@ -27,7 +27,7 @@ from gaitlab.events.count import find_strides
 from gaitlab.events.strides import shift_strides
 from gaitlab.findings.framework import PATTERNS, assess_pattern
 from gaitlab.metrics.frontal import frontal_metrics
-from gaitlab.metrics.sagittal import sagittal_metrics
+from gaitlab.metrics.sagittal import sagittal_metrics, with_key_frames
 from gaitlab.metrics.timing import timing_metrics
 from gaitlab.pose.body import leg_length_px
 from gaitlab.pose.extract import PoseResult, extract_pose
@@ -128,6 +128,9 @@ def analyze_pose(pose: PoseResult, settings: Settings, *, path: Path) -> ClipAna
     """Everything after the pose stage: view, cleaning, events, strides, metrics, checks."""
     found = find_strides(pose.tracks, settings=settings)
     view, cleaned, strides = found.view, found.cleaned, found.table
+    if view.label == "side" and view.facing is not None:
+        leg_px = leg_length_px(cleaned.tracks)
+        strides = with_key_frames(cleaned.tracks, strides, facing=view.facing, leg_px=leg_px)
     metrics = clip_metrics(cleaned.tracks, strides, view, settings, clip=path.name)
     clip = ClipAnalysis(
         name=path.name,

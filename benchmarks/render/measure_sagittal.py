@@ -113,8 +113,8 @@ def true_reductions(truth: dict[str, Any], side: str) -> dict[str, float]:
     knee = np.array([f["knee_flexion_deg"][side] for f in fr])
     ext, peak = [], []
     for fs, to, _ in zip(*_stances(truth, side), strict=True):
-        a, b = sagittal.HIP_EXTENSION_WINDOW
-        ext.append(_window_max(t, thigh, fs + a * (to - fs), to + b * (to - fs)))
+        # the thigh's peak from mid-stance to the toe-off, as the metric takes it
+        ext.append(_window_max(t, thigh, fs + sagittal.HIP_EXTENSION_FROM * (to - fs), to))
         a, b = sagittal.KNEE_PEAK_WINDOW
         peak.append(_window_max(t, knee, fs + a * (to - fs), fs + b * (to - fs)))
     return {
