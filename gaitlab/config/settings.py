@@ -125,6 +125,7 @@ class SideEventSettings:
     footprint_tolerance_leg: float = field(metadata=above(0.0))
     join_gap_step: float = field(metadata=at_least(0.0))
     min_contact_share: float = field(metadata=between(0.0, 1.0))
+    min_contact_travel_leg: float = field(metadata=at_least(0.0))
     scale_window_s: float = field(metadata=above(0.0))
     step_time_range_s: tuple[float, ...]
     contact_time_range_s: tuple[float, ...]

@@ -227,7 +227,7 @@ def find_contacts(
             return [], ground
         stances = stance_runs(t, motion, ground, settings)
         contacts = join_footprints(stances, motion.step_frames, settings)
-        contacts = plausible_contacts(contacts, settings)
+        contacts = plausible_contacts(contacts, motion.forward_leg, settings)
         ground = ground_velocity(contacts, vel, n, fallback=ground)
     return contacts, ground
 
@@ -269,8 +269,13 @@ def join_footprints(
     return sorted(contacts, key=lambda c: c.start)
 
 
-def plausible_contacts(contacts: list[Contact], settings: SideEventSettings) -> list[Contact]:
-    """Drop contacts much shorter than the typical one, and of two at once keep the longer."""
+def plausible_contacts(
+    contacts: list[Contact], forward: dict[str, np.ndarray], settings: SideEventSettings
+) -> list[Contact]:
+    """Drop contacts in which the foot hardly travels back past the pelvis (less than
+    ``min_contact_travel_leg``: a runner standing still, tracking noise) or that are much
+    shorter than the typical one, and of two at once keep the longer."""
+    contacts = [c for c in contacts if travel_leg(c, forward) >= settings.min_contact_travel_leg]
     if not contacts:
         return []
     typical = float(np.median([c.n_samples for c in contacts]))
@@ -284,6 +289,19 @@ def plausible_contacts(contacts: list[Contact], settings: SideEventSettings) -> 
             continue
         kept.append(c)
     return kept
+
+
+def travel_leg(contact: Contact, forward: dict[str, np.ndarray]) -> float:
+    """How far the foot moves back past the pelvis during a contact (leg lengths): its forward
+    position on the first piece's first sample minus that on the last piece's last sample."""
+    first = min(contact.pieces, key=lambda p: p.start)
+    last = max(contact.pieces, key=lambda p: p.stop)
+    a = forward[first.label][first.start : first.stop]
+    b = forward[last.label][last.start : last.stop]
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    if not (a.size and b.size):
+        return 0.0
+    return float(a[0] - b[-1])
 
 
 def ground_velocity(

@@ -139,7 +139,7 @@ def timing_metrics(
 
     metrics: dict[str, Metric] = {}
     metrics["cadence_spm"] = _cadence(
-        ok, tracks, step, step_note, shortfall, clip, other, view=view, events=cfg,
+        ok, tracks, step, shortfall, clip, other, view=view, events=cfg,
         min_per_side=min_per_side,
     )  # fmt: skip
     for name, s, note, view_needed in (
@@ -239,7 +239,6 @@ def _cadence(
     ok: pd.DataFrame,
     tracks: PoseTracks,
     step: SideSummary,
-    step_note: str | None,
     shortfall: str,
     clip: str | None,
     step_sides: np.ndarray,
@@ -257,10 +256,19 @@ def _cadence(
     with a note. Otherwise no value.
     """
     base = {"name": "cadence_spm", "unit": "steps/min", "view_needed": "any", "clip": clip}
+    if step.value is None:
+        running_s = running_time_s(tracks, view)
+        if running_s < events.rhythm.min_running_s:
+            note = say(
+                "timing.cadence_too_short",
+                running_s=running_s,
+                needed_s=events.rhythm.min_running_s,
+            )
+            return Metric(**base, value=None, reason=f"{shortfall}. {note}")
     if step.value is None and len(ok) < events.rhythm.min_strides:
         value, note = rhythm_cadence(tracks, view, events)
         if value is None:
-            return Metric(**base, value=None, reason=note or shortfall)
+            return Metric(**base, value=None, reason=f"{shortfall}. {note}" if note else shortfall)
         return Metric(
             **base, value=value, accuracy=ACCURACY["cadence_rhythm"], estimate=True, reason=note
         )
@@ -269,7 +277,7 @@ def _cadence(
     cadence = 120.0 / stride_s
     spectral = spectral_cadence_spm(tracks)
     how = f"stride period fitted to the foot strikes of {len(ok)} usable strides"
-    reason = step_note
+    reason = None
     if step.value is None:
         reason = say("timing.cadence_few_strides", n=len(ok), needed=min_per_side)
     if spectral is None:
@@ -297,6 +305,13 @@ def _cadence(
     )
 
 
+def running_time_s(tracks: PoseTracks, view: ViewEstimate) -> float:
+    """Seconds with the runner in view in the analysed part of the clip (its stretch when the
+    view found one)."""
+    part = tracks.slice_frames(*view.frames) if view.frames is not None else tracks
+    return float(part.has_pose.sum()) / part.fps
+
+
 def rhythm_cadence(
     tracks: PoseTracks, view: ViewEstimate, events: EventSettings
 ) -> tuple[float | None, str | None]:
@@ -309,13 +324,8 @@ def rhythm_cadence(
     runner must run there for ``min_running_s``.
     """
     part = tracks.slice_frames(*view.frames) if view.frames is not None else tracks
-    running_s = float(part.has_pose.sum()) / part.fps
-    if running_s < events.rhythm.min_running_s or view.label == "unsuitable":
-        return None, say(
-            "timing.cadence_too_short",
-            running_s=running_s,
-            needed_s=events.rhythm.min_running_s,
-        )
+    if view.label == "unsuitable":
+        return None, None
     step_s = feet_step_time_s(part, view, step_time_range_s=tuple(events.side.step_time_range_s))
     feet = 60.0 / step_s if np.isfinite(step_s) else None
     pelvis = spectral_cadence_spm(part)
