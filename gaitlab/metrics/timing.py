@@ -37,10 +37,9 @@ from gaitlab.config import EventSettings, SideDifferenceSettings, load_defaults
 from gaitlab.events import columns as C
 from gaitlab.events.count import shortfall_cause
 from gaitlab.events.rhythm import feet_step_time_s
-from gaitlab.metrics.common import (
-    SideSummary,
-    summarise_sides,
-)
+from gaitlab.metrics import registry
+from gaitlab.metrics.common import SideSummary, from_summary, shortfall_reason, summarise_sides
+from gaitlab.metrics.registry import make_metric
 from gaitlab.pose.body import HEIGHT_PER_LEG_LENGTH, leg_length_px
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.result import Metric
@@ -55,23 +54,6 @@ SPECTRAL_RANGE_HZ: tuple[float, float] = (1.6, 4.2)
 VO_FILTER_MAX_NYQUIST_SHARE: float = 0.7
 #: Largest disagreement (%) between event cadence and spectral cadence for full confidence.
 CADENCE_AGREEMENT_PCT: float = 2.0
-
-#: What the synthetic validation measured (see tests/test_timing.py); shown to users.
-ACCURACY: dict[str, str] = {
-    "cadence_spm": "within 0.2% on synthetic runners (10 s, 30-120 fps); 168.6 against 168.9 "
-    "from the hand-labelled foot strikes of a real treadmill clip",
-    "cadence_rhythm": "from the running rhythm: within 0.6% of the true cadence on 27 rendered "
-    "runners and 0.4% on a hand-labelled real treadmill clip",
-    "step_time_ms": "mean error under 0.1 frame on synthetic runners",
-    "stride_time_ms": "mean error under 0.1 frame on synthetic runners",
-    "contact_time_ms": "mean error about 0.3 frame at 30 fps and 10 ms at 60-120 fps on "
-    "synthetic side views; each runner within 30 ms",
-    "flight_time_ms": "as contact time (the same events)",
-    "duty_factor_pct": "follows contact time (one frame is about 5% of a stride at 30 fps)",
-    "vertical_oscillation_leg": "within 0.01 leg lengths on synthetic side views",
-    "vertical_oscillation_cm": "as the leg-length fraction, times the assumed leg length "
-    "(0.491 of the height, about +-3% across adults)",
-}
 
 
 def timing_metrics(
@@ -132,7 +114,7 @@ def timing_metrics(
     flight, flight_note = summary(C.FLIGHT_TIME_S, 1000, other)
     duty, duty_note = summary(C.DUTY_FACTOR, 100, side, ms_per_unit=stride_ms / 100)
     n_usable = {s: int((side == s).sum()) for s in ("left", "right")}
-    shortfall = _shortfall(n_usable, min_per_side, len(strides))
+    shortfall = shortfall_reason(n_usable["left"], n_usable["right"], len(strides), min_per_side)
     if min(n_usable.values()) < min_per_side:
         cause = shortfall_cause(strides, tracks, view)
         shortfall = f"{shortfall}. {cause}" if cause else shortfall
@@ -142,41 +124,27 @@ def timing_metrics(
         ok, tracks, step, shortfall, clip, other, view=view, events=cfg,
         min_per_side=min_per_side,
     )  # fmt: skip
-    for name, s, note, view_needed in (
-        ("step_time_ms", step, step_note, "any"),
-        ("stride_time_ms", stride, stride_note, "any"),
-        ("contact_time_ms", contact, contact_note, "side"),
-        ("flight_time_ms", flight, flight_note, "side"),
-        ("duty_factor_pct", duty, duty_note, "side"),
+    for name, s, note in (
+        ("step_time_ms", step, step_note),
+        ("stride_time_ms", stride, stride_note),
+        ("contact_time_ms", contact, contact_note),
+        ("flight_time_ms", flight, flight_note),
+        ("duty_factor_pct", duty, duty_note),
     ):
-        unit = "%" if name.endswith("_pct") else "ms"
-        metrics[name] = _metric(name, s, unit, view_needed, shortfall, clip, note)
+        metrics[name] = from_summary(name, s, clip=clip, shortfall=shortfall, reason=note)
     for base, s, note in (("contact_time", contact, contact_note), ("step_time", step, step_note)):
         name = f"{base}_asymmetry_pct"
-        metrics[name] = Metric(
-            name=name,
+        metrics[name] = make_metric(
+            name,
             value=s.asymmetry_pct if s.value is not None else None,
-            unit="%",
-            view_needed="side" if base == "contact_time" else "any",
             n_strides=s.n,
             left=s.left,
             right=s.right,
-            accuracy="(left - right) / mean * 100; shown when left and right differ by more "
-            "than the method can tell apart (the near and far foot's events differ by up to "
-            "0.6 frame, measured on labelled footage and on renders with identical sides)",
             clip=clip,
             reason=note if s.value is not None else shortfall,
         )
     metrics.update(_vertical_oscillation(ok, tracks, height_m, shortfall, clip, min_per_side))
     return metrics
-
-
-def _shortfall(n_usable: dict[str, int], min_per_side: int, n_strides: int) -> str:
-    """Why a value is missing when a side has too few usable strides."""
-    return (
-        f"too few usable strides: {n_usable['left']} left and {n_usable['right']} right "
-        f"(of {n_strides} found); at least {min_per_side} per side are needed"
-    )
 
 
 def systematic_side_error_ms(fps: float, sides: SideDifferenceSettings) -> float:
@@ -210,31 +178,6 @@ def resolve_sides(
     return dataclasses.replace(s, left=None, right=None, asymmetry_pct=None), note
 
 
-def _metric(
-    name: str,
-    s: SideSummary,
-    unit: str,
-    view: str,
-    shortfall: str,
-    clip: str | None,
-    note: str | None = None,
-) -> Metric:
-    return Metric(
-        name=name,
-        value=s.value,
-        unit=unit,
-        view_needed=view,
-        n_strides=s.n,
-        left=s.left,
-        right=s.right,
-        asymmetry_pct=s.asymmetry_pct,
-        sd=s.sd,
-        accuracy=ACCURACY[name],
-        clip=clip,
-        reason=note if s.value is not None else shortfall,
-    )
-
-
 def _cadence(
     ok: pd.DataFrame,
     tracks: PoseTracks,
@@ -255,7 +198,6 @@ def _cadence(
     ``min_running_s`` in the analysed stretch: the running rhythm (:func:`rhythm_cadence`),
     with a note. Otherwise no value.
     """
-    base = {"name": "cadence_spm", "unit": "steps/min", "view_needed": "any", "clip": clip}
     if step.value is None:
         running_s = running_time_s(tracks, view)
         if running_s < events.rhythm.min_running_s:
@@ -264,43 +206,49 @@ def _cadence(
                 running_s=running_s,
                 needed_s=events.rhythm.min_running_s,
             )
-            return Metric(**base, value=None, reason=f"{shortfall}. {note}")
+            return make_metric(
+                "cadence_spm", value=None, clip=clip, reason=f"{shortfall}. {note}", accuracy=None
+            )
     if step.value is None and len(ok) < events.rhythm.min_strides:
         value, note = rhythm_cadence(tracks, view, events)
         if value is None:
-            return Metric(**base, value=None, reason=f"{shortfall}. {note}" if note else shortfall)
-        return Metric(
-            **base, value=value, accuracy=ACCURACY["cadence_rhythm"], estimate=True, reason=note
+            reason = f"{shortfall}. {note}" if note else shortfall
+            return make_metric("cadence_spm", value=None, clip=clip, reason=reason, accuracy=None)
+        return make_metric(
+            "cadence_spm",
+            value=value,
+            clip=clip,
+            accuracy=registry.accuracy("cadence_spm", "rhythm"),
+            estimate=True,
+            reason=note,
         )
     steps_s = ok[C.STEP_TIME_S].to_numpy(float)
     stride_s = stride_period_s(ok)
     cadence = 120.0 / stride_s
     spectral = spectral_cadence_spm(tracks)
-    how = f"stride period fitted to the foot strikes of {len(ok)} usable strides"
+    how = say("metric.how.cadence", n=len(ok))
     reason = None
     if step.value is None:
         reason = say("timing.cadence_few_strides", n=len(ok), needed=min_per_side)
     if spectral is None:
-        how += "; the pelvis bounce gives no clear frequency to cross-check"
+        how += say("metric.how.cadence_no_check")
     else:
         diff_pct = (spectral - cadence) / cadence * 100
-        how += f"; pelvis bounce spectrum gives {spectral:.1f} ({diff_pct:+.1f}%)"
+        how += say("metric.how.cadence_check", spectral=spectral, diff_pct=diff_pct)
         if abs(diff_pct) > CADENCE_AGREEMENT_PCT:
-            reason = (
-                f"step events and pelvis bounce disagree by {diff_pct:+.1f}%: "
-                "events may be missing or doubled"
-            )
+            reason = say("metric.reason.cadence_disagreement", diff_pct=diff_pct)
     per_side: dict[str, float | None] = {"left": None, "right": None}
     if step.left is not None and step.right is not None:
         per_side = {s: 60.0 / float(np.median(steps_s[step_sides == s])) for s in ("left", "right")}
-    return Metric(
-        **base,
+    return make_metric(
+        "cadence_spm",
         value=cadence,
         n_strides=int(steps_s.size),
         left=per_side["left"],
         right=per_side["right"],
         sd=float(np.std(60.0 / steps_s, ddof=1)) if steps_s.size > 1 else None,
-        accuracy=f"{how}; {ACCURACY['cadence_spm']}",
+        accuracy=registry.accuracy("cadence_spm", how=how),
+        clip=clip,
         reason=reason,
     )
 
@@ -472,29 +420,17 @@ def _vertical_oscillation(
     else:
         s = summarise_sides([], [], min_per_side=min_per_side)
     out = {
-        "vertical_oscillation_leg": Metric(
-            name="vertical_oscillation_leg",
-            value=s.value,
-            unit="leg length",
-            view_needed="side",
-            n_strides=s.n,
-            left=s.left,
-            right=s.right,
-            asymmetry_pct=s.asymmetry_pct,
-            sd=s.sd,
-            accuracy=ACCURACY["vertical_oscillation_leg"],
-            clip=clip,
-            reason=None if s.value is not None else shortfall,
+        "vertical_oscillation_leg": from_summary(
+            "vertical_oscillation_leg", s, clip=clip, shortfall=shortfall
         )
     }
     if height_m is None:
-        cm = Metric(
-            name="vertical_oscillation_cm",
+        cm = make_metric(
+            "vertical_oscillation_cm",
             value=None,
-            unit="cm",
-            view_needed="side",
             clip=clip,
-            reason="the runner's height was not given",
+            reason=say("metric.reason.height_not_given"),
+            accuracy=None,
         )
     else:
         leg_cm = height_m / HEIGHT_PER_LEG_LENGTH * 100.0
@@ -502,17 +438,14 @@ def _vertical_oscillation(
         def scale(x: float | None) -> float | None:
             return None if x is None else x * leg_cm
 
-        cm = Metric(
-            name="vertical_oscillation_cm",
+        cm = make_metric(
+            "vertical_oscillation_cm",
             value=scale(s.value),
-            unit="cm",
-            view_needed="side",
             n_strides=s.n,
             left=scale(s.left),
             right=scale(s.right),
             asymmetry_pct=s.asymmetry_pct,
             sd=scale(s.sd),
-            accuracy=ACCURACY["vertical_oscillation_cm"],
             estimate=True,
             clip=clip,
             reason=None if s.value is not None else shortfall,
