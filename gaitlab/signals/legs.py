@@ -112,11 +112,11 @@ def _lost_sides(xy: np.ndarray, lost: np.ndarray, start: int, stop: int, n: int)
         idx = [side_index(side, part) for part in LOWER_LEG]
         steps = []
         if start > 0 and not lost[start - 1]:
-            steps.append(np.nanmean(np.linalg.norm(xy[start, idx] - xy[start - 1, idx], axis=1)))
+            steps.append(np.linalg.norm(xy[start, idx] - xy[start - 1, idx], axis=1))
         if stop < n and not lost[stop]:
-            steps.append(np.nanmean(np.linalg.norm(xy[stop - 1, idx] - xy[stop, idx], axis=1)))
-        finite = [s for s in steps if np.isfinite(s)]
-        jumps[side] = float(np.mean(finite)) if finite else float("nan")
+            steps.append(np.linalg.norm(xy[stop - 1, idx] - xy[stop, idx], axis=1))
+        means = [float(d[np.isfinite(d)].mean()) for d in steps if np.isfinite(d).any()]
+        jumps[side] = float(np.mean(means)) if means else float("nan")
     if not (np.isfinite(jumps["left"]) and np.isfinite(jumps["right"])):
         return ["left", "right"]
     return ["left" if jumps["left"] > jumps["right"] else "right"]
