@@ -23,11 +23,11 @@ import pandas as pd
 from gaitlab.config import Settings, as_settings
 from gaitlab.errors import GaitlabError
 from gaitlab.events import columns as C
-from gaitlab.events.detect import detect_contacts
-from gaitlab.events.strides import shift_strides, stride_table
+from gaitlab.events.count import find_strides
+from gaitlab.events.strides import shift_strides
 from gaitlab.findings.framework import PATTERNS, assess_pattern
 from gaitlab.metrics.frontal import frontal_metrics
-from gaitlab.metrics.sagittal import sagittal_metrics
+from gaitlab.metrics.sagittal import sagittal_metrics, with_key_frames
 from gaitlab.metrics.timing import timing_metrics
 from gaitlab.pose.body import leg_length_px
 from gaitlab.pose.extract import PoseResult, extract_pose
@@ -38,7 +38,7 @@ from gaitlab.result import Finding, Metric, ViewLabel
 from gaitlab.result.analysis import Analysis, ClipAnalysis, Pool
 from gaitlab.signals.clean import CleanResult, clean
 from gaitlab.signals.concat import concat_tracks
-from gaitlab.signals.view import ViewEstimate, classify_view, view_as_set
+from gaitlab.signals.view import ViewEstimate, view_as_set
 from gaitlab.video.info import VideoInfo
 from gaitlab.words import say
 
@@ -131,10 +131,12 @@ def analyze_pose(
 ) -> ClipAnalysis:
     """Everything after the pose stage: view (found, or as ``view`` says), cleaning, events,
     strides, metrics, checks."""
-    view = classify_view(pose.tracks) if view is None else view_as_set(pose.tracks, view)
-    cleaned = clean_tracks(pose.tracks, view, settings)
-    contacts = detect_contacts(cleaned.tracks)
-    strides = stride_table(contacts, cleaned.tracks)
+    set_view = None if view is None else view_as_set(pose.tracks, view)
+    found = find_strides(pose.tracks, view=set_view, settings=settings)
+    view, cleaned, strides = found.view, found.cleaned, found.table
+    if view.label == "side" and view.facing is not None:
+        leg_px = leg_length_px(cleaned.tracks)
+        strides = with_key_frames(cleaned.tracks, strides, facing=view.facing, leg_px=leg_px)
     metrics = clip_metrics(cleaned.tracks, strides, view, settings, clip=path.name)
     clip = ClipAnalysis(
         name=path.name,
@@ -165,7 +167,15 @@ def clip_metrics(
     """Timing metrics, plus the side-view or the rear/front-view metrics the view allows."""
     height_m = settings.runner.known_height_m
     min_steps = settings.findings.min_steps_per_side
-    metrics = timing_metrics(strides, tracks, height_m=height_m, clip=clip, min_per_side=min_steps)
+    metrics = timing_metrics(
+        strides,
+        tracks,
+        height_m=height_m,
+        clip=clip,
+        min_per_side=min_steps,
+        view=view,
+        events=settings.events,
+    )
     leg_px = leg_length_px(tracks)
     if view.label == "side" and view.facing is not None:
         metrics |= sagittal_metrics(
@@ -227,7 +237,9 @@ def pool_clips(clips: Sequence[ClipAnalysis], settings: Settings) -> tuple[Pool,
             ignore_index=True,
         )
         name = " + ".join(m.name for m in members)
-        metrics = clip_metrics(tracks, strides, members[0].view, settings, clip=name)
+        # the joined tracks are analysed whole (each member's stretch is already in its strides)
+        view = dataclasses.replace(members[0].view, frames=None)
+        metrics = clip_metrics(tracks, strides, view, settings, clip=name)
         pools.append(
             Pool(
                 view=label,

@@ -109,6 +109,59 @@ class SignalSettings:
     max_gap_s: float = field(metadata=at_least(0.0))
     cutoff_hz: float | Literal["auto"] = field(metadata=above(0.0))
     filter_order: int = field(metadata=between(1, 8))
+    lost_leg_max_distance_leg: float = field(metadata=at_least(0.0))
+
+
+@dataclasses.dataclass(frozen=True)
+class SideEventSettings:
+    """``[events.side]``: foot contacts of a side view (:mod:`gaitlab.events.footprints`)."""
+
+    departure_share: float = field(metadata=between(0.05, 0.95))
+    strike_landmarks: tuple[str, ...]
+    toe_off_landmarks: tuple[str, ...]
+    strike_shift_step: float = field(metadata=between(-0.5, 0.5))
+    toe_off_shift_step: float = field(metadata=between(-0.5, 0.5))
+    velocity_window_step: float = field(metadata=between(0.0, 0.5))
+    footprint_tolerance_leg: float = field(metadata=above(0.0))
+    join_gap_step: float = field(metadata=at_least(0.0))
+    min_contact_share: float = field(metadata=between(0.0, 1.0))
+    min_contact_travel_leg: float = field(metadata=at_least(0.0))
+    scale_window_s: float = field(metadata=above(0.0))
+    step_time_range_s: tuple[float, ...]
+    contact_time_range_s: tuple[float, ...]
+    source: str
+    rationale: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class SideDifferenceSettings:
+    """``[events.sides]``: when a left/right difference of a timing metric is shown."""
+
+    z: float = field(metadata=above(0.0))
+    systematic_frames: float = field(metadata=at_least(0.0))
+    systematic_min_ms: float = field(metadata=at_least(0.0))
+    source: str
+    rationale: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class RhythmSettings:
+    """``[events.rhythm]``: cadence from the running rhythm when strides cannot be timed."""
+
+    min_running_s: float = field(metadata=above(0.0))
+    max_disagreement_pct: float = field(metadata=above(0.0))
+    min_strides: int = field(metadata=at_least(1))
+    source: str
+    rationale: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class EventSettings:
+    """``[events]``: finding foot strikes and toe-offs, and what their accuracy allows."""
+
+    side: SideEventSettings
+    sides: SideDifferenceSettings
+    rhythm: RhythmSettings
 
 
 @dataclasses.dataclass(frozen=True)
@@ -313,6 +366,7 @@ class Settings:
     pose: PoseSettings
     video: VideoSettings
     signals: SignalSettings
+    events: EventSettings
     runner: RunnerSettings
     findings: FindingsSettings
     checks: ChecksSettings

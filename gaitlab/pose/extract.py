@@ -13,9 +13,11 @@ from gaitlab.errors import InputError
 from gaitlab.pose.landmarker import (
     LandmarkerOptions,
     PeopleLook,
+    PersonSighting,
     RunnerChoice,
     choose_runner,
     sight_people,
+    sight_people_in_tiles,
     track_pose,
 )
 from gaitlab.pose.model import ModelFile
@@ -82,6 +84,11 @@ def _ignore(frame: Frame) -> None:
     """Hand frames to nobody."""
 
 
+#: A runner found on whole frames shorter than this share of the frame's shorter side (or no
+#: runner at all) makes the pose stage look again in tiles (:func:`_look_in_tiles`).
+SMALL_RUNNER_SHARE: float = 0.25
+
+
 def _look_for_runner(
     path: str | Path,
     model: ModelFile,
@@ -92,7 +99,21 @@ def _look_for_runner(
 ) -> RunnerChoice | None:
     sample = sample_frames(path, n, slowmo_factor=slowmo_factor)
     sightings = sight_people(sample, model.path, options=options)
-    return choose_runner(sightings, n_samples=len(sample), frame_size_px=frame_size)
+    choice = choose_runner(sightings, n_samples=len(sample), frame_size_px=frame_size)
+    if choice is None or choice.height_px < SMALL_RUNNER_SHARE * min(frame_size):
+        tiled = sight_people_in_tiles(sample, model.path, options=options)
+        in_tiles = choose_runner(tiled, n_samples=len(sample), frame_size_px=frame_size)
+        if in_tiles is not None and (choice is None or in_tiles.score > choice.score):
+            choice = dataclasses.replace(
+                in_tiles, crop_size_px=in_tiles.crop_size_px or _crop_for(tiled, frame_size)
+            )
+    return choice
+
+
+def _crop_for(sightings: list[PersonSighting], frame_size: tuple[int, int]) -> tuple[int, int]:
+    """A follow window for a small runner seen in tiles (as :func:`choose_runner` makes)."""
+    side = 1.5 * max(max(s.box_xyxy_px[2] - s.box_xyxy_px[0], s.height_px) for s in sightings)
+    return int(min(frame_size[0], side)), int(min(frame_size[1], side))
 
 
 def extract_pose(
