@@ -34,11 +34,13 @@ from gaitlab.pose.extract import PoseResult, extract_pose
 from gaitlab.pose.model import ModelFile, find_model
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.quality import clip_checks
+from gaitlab.quality.observe import CaptureFigures, CaptureObserver
 from gaitlab.result import Finding, Metric
 from gaitlab.result.analysis import Analysis, ClipAnalysis, Pool
 from gaitlab.signals.clean import CleanResult, clean
 from gaitlab.signals.concat import concat_tracks
 from gaitlab.signals.view import ViewEstimate, classify_view
+from gaitlab.video import probe
 from gaitlab.video.info import VideoInfo
 from gaitlab.words import say
 
@@ -69,15 +71,25 @@ def analyze_clip(
     *,
     progress: ProgressFn | None = None,
 ) -> ClipAnalysis:
-    """Run the pipeline on one clip: pose, then :func:`analyze_pose`."""
+    """Run the pipeline on one clip: pose, then :func:`analyze_pose`.
+
+    The capture checks' measurements ride along the pose pass
+    (:class:`gaitlab.quality.observe.CaptureObserver`): the clip is decoded once.
+    """
     path = Path(path)
+    info = probe(path, slowmo_factor=settings.video.slowmo_factor)
+    checks = settings.checks
+    capture = CaptureObserver(info, burst_s=checks.burst_s, burst_max_fps=checks.burst_max_fps)
     pose = extract_pose(
         path,
         model,
         settings,
         progress=(lambda n, total: progress(path.name, n, total)) if progress else None,
+        observers=(capture,),
+        look_observers=(capture.look_at_pose,),
+        info=info,
     )
-    return analyze_pose(pose, settings, path=path)
+    return analyze_pose(pose, settings, path=path, capture=capture.figures())
 
 
 def analyze_tracks(
@@ -124,8 +136,18 @@ def analyze_tracks(
     return analyze_pose(pose, settings, path=Path(name))
 
 
-def analyze_pose(pose: PoseResult, settings: Settings, *, path: Path) -> ClipAnalysis:
-    """Everything after the pose stage: view, cleaning, events, strides, metrics, checks."""
+def analyze_pose(
+    pose: PoseResult,
+    settings: Settings,
+    *,
+    path: Path,
+    capture: CaptureFigures | None = None,
+) -> ClipAnalysis:
+    """Everything after the pose stage: view, cleaning, events, strides, metrics, checks.
+
+    ``capture``: the capture checks' measurements from the pose pass (None: measured from the
+    video file now, for clips that have one).
+    """
     view = classify_view(pose.tracks)
     cleaned = clean_tracks(pose.tracks, view, settings)
     contacts = detect_contacts(cleaned.tracks)
@@ -141,7 +163,7 @@ def analyze_pose(pose: PoseResult, settings: Settings, *, path: Path) -> ClipAna
         strides=strides,
         metrics=metrics,
     )
-    return dataclasses.replace(clip, checks=clip_checks(clip, settings))
+    return dataclasses.replace(clip, checks=clip_checks(clip, settings, capture))
 
 
 def clean_tracks(tracks: PoseTracks, view: ViewEstimate, settings: Settings) -> CleanResult:

@@ -14,6 +14,7 @@ import pytest
 
 from gaitlab.api import analyze_tracks
 from gaitlab.config import load_defaults
+from gaitlab.pose import people as look
 from gaitlab.pose.landmarker import PersonSighting, RunnerChoice
 from gaitlab.pose.landmarks import INDEX
 from gaitlab.quality import (
@@ -29,7 +30,6 @@ from gaitlab.quality import (
     check_view,
     check_whole_body,
     clip_checks,
-    look,
     measure,
 )
 from gaitlab.quality.preflight import roll_from_tracks
