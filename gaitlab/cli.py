@@ -121,10 +121,19 @@ def analyze(
         bool,
         typer.Option("--video/--no-video", help="Write annotated.mp4 (skeleton drawn on)."),
     ] = True,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            help="Parts of the clip tracked at once (default: one per core; 1: one pass).",
+        ),
+    ] = None,
     debug: DebugOpt = False,
 ) -> None:
     """Analyse a running clip (or a side and a rear clip of one session) into OUT."""
     with user_errors(debug):
+        from concurrent.futures import ThreadPoolExecutor
+
         from gaitlab.api import analyze as run
         from gaitlab.config import load_config
 
@@ -141,18 +150,28 @@ def analyze(
             if not 0 < speed <= 12:
                 raise GaitlabError(f"--speed must be the belt speed in m/s (0-12), got {speed}.")
             cfg = cfg.with_overrides({"runner": {"belt_speed_m_s": speed}}, where="--speed")
+        if workers is not None:
+            if workers < 1:
+                raise GaitlabError(f"--workers must be 1 or more, got {workers}.")
+            cfg = cfg.with_overrides({"pose": {"workers": workers}}, where="--workers")
         update, close = _progress_bar(progress)
         try:
             result = run(videos, config=cfg, model=model, progress=update)
         finally:
             close()
-        written = result.save(out)
+        # The landmark files and summary are written while the report is built and the
+        # annotated clip encoded (each in its own thread: they use different cores).
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gaitlab-save") as saver:
+            saving = saver.submit(result.save, out)
+            pages = {}
+            if report:
+                from gaitlab.report import write_report
+
+                pages = write_report(result, out, pdf=pdf, video=video)
+            written = saving.result()
         print(describe(result))
         print(f"wrote {written['summary']}")
-        if report:
-            from gaitlab.report import write_report
-
-            pages = write_report(result, out, pdf=pdf, video=video)
+        if pages:
             print("wrote " + ", ".join(str(p) for p in pages.values()))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -88,14 +89,25 @@ def write_report(
     out.mkdir(parents=True, exist_ok=True)
     names = video_names(analysis) if video else {}
     first = next(iter(names), None)
-    html = build_html(analysis, video_href=names.get(first), video_clip=first)
-    written = {"report": write_text_atomic(out / "report.html", html)}
-    if pdf:
-        from gaitlab.report.pdf import write_pdf
-
-        written["pdf"] = write_pdf(html, out / "report.pdf", base_url=out)
     by_name = {c.name: c for c in analysis.clips}
-    for n, (clip_name, file_name) in enumerate(names.items()):
-        key = "video" if n == 0 else f"video:{clip_name}"
-        written[key] = write_annotated_video(by_name[clip_name], out / file_name)
+    # The annotated clips are encoded in a background thread while the page is built: the
+    # encoder and decoder (FFmpeg's own threads, outside the GIL) and the plots (Python) use
+    # the cores side by side instead of one after the other.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gaitlab-annotate") as encoder:
+        encoding = {
+            clip_name: encoder.submit(write_annotated_video, by_name[clip_name], out / file_name)
+            for clip_name, file_name in names.items()
+        }
+        try:
+            html = build_html(analysis, video_href=names.get(first), video_clip=first)
+            written = {"report": write_text_atomic(out / "report.html", html)}
+            if pdf:
+                from gaitlab.report.pdf import write_pdf
+
+                written["pdf"] = write_pdf(html, out / "report.pdf", base_url=out)
+        except BaseException:
+            encoder.shutdown(cancel_futures=True)
+            raise
+        for n, (clip_name, job) in enumerate(encoding.items()):
+            written["video" if n == 0 else f"video:{clip_name}"] = job.result()
     return written
