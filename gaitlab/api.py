@@ -12,37 +12,34 @@ The command line, the batch runner and the web app are thin layers over :func:`a
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+import sys
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from gaitlab.config import Settings, as_settings
 from gaitlab.errors import GaitlabError
-from gaitlab.events import columns as C
-from gaitlab.events.detect import detect_contacts
-from gaitlab.events.strides import shift_strides, stride_table
-from gaitlab.findings.framework import PATTERNS, assess_pattern
-from gaitlab.metrics.frontal import frontal_metrics
-from gaitlab.metrics.sagittal import sagittal_metrics
-from gaitlab.metrics.timing import timing_metrics
-from gaitlab.pose.body import leg_length_px
 from gaitlab.pose.extract import PoseResult, extract_pose
 from gaitlab.pose.model import ModelFile, find_model
 from gaitlab.pose.tracks import PoseTracks
-from gaitlab.quality import clip_checks
 from gaitlab.quality.observe import CaptureFigures, CaptureObserver
 from gaitlab.result import Finding, Metric
-from gaitlab.result.analysis import Analysis, ClipAnalysis, Pool
-from gaitlab.signals.clean import CleanResult, clean
-from gaitlab.signals.concat import concat_tracks
-from gaitlab.signals.view import ViewEstimate, classify_view
 from gaitlab.video import probe
 from gaitlab.video.info import VideoInfo
 from gaitlab.words import say
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from gaitlab.result.analysis import Analysis, ClipAnalysis, Pool
+    from gaitlab.signals.clean import CleanResult
+    from gaitlab.signals.view import ViewEstimate
 
 __all__ = [
     "Analysis",
@@ -62,6 +59,58 @@ __all__ = [
 ]
 
 ProgressFn = Callable[[str, int, int], None]
+
+#: What the analysis after the pose stage imports (SciPy and pandas: 1-2 s of CPU). Imported
+#: in a background thread while the pose pass runs (:func:`preload`), not at start-up.
+ANALYSIS_MODULES: tuple[str, ...] = (
+    "gaitlab.result.analysis",
+    "gaitlab.signals.clean",
+    "gaitlab.signals.concat",
+    "gaitlab.signals.view",
+    "gaitlab.events.detect",
+    "gaitlab.events.strides",
+    "gaitlab.metrics.timing",
+    "gaitlab.metrics.sagittal",
+    "gaitlab.metrics.frontal",
+    "gaitlab.findings.framework",
+    "gaitlab.quality.preflight",
+)
+
+
+def __getattr__(name: str) -> Any:
+    """The result classes, imported on first use (they bring pandas)."""
+    if name in ("Analysis", "ClipAnalysis", "Pool"):
+        from gaitlab.result import analysis
+
+        return getattr(analysis, name)
+    raise AttributeError(f"module 'gaitlab.api' has no attribute {name!r}")
+
+
+def _import_all(modules: Sequence[str]) -> None:
+    for name in modules:
+        importlib.import_module(name)
+
+
+def preload(modules: Sequence[str]) -> threading.Thread:
+    """Import ``modules`` in a background (daemon) thread and return it (join it before use;
+    a module imported meanwhile by another thread simply waits for the import to finish)."""
+    thread = threading.Thread(
+        target=_import_all, args=(tuple(modules),), name="gaitlab-preload", daemon=True
+    )
+    thread.start()
+    return thread
+
+
+@contextmanager
+def quick_handover(interval_s: float = 0.001) -> Iterator[None]:
+    """Hand the GIL on every ``interval_s`` (default 5 ms) while Python code runs beside the
+    pose pass, so its threads, which need the GIL briefly between model calls, do not wait."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(min(before, interval_s))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
 
 
 def analyze_clip(
@@ -148,6 +197,12 @@ def analyze_pose(
     ``capture``: the capture checks' measurements from the pose pass (None: measured from the
     video file now, for clips that have one).
     """
+    from gaitlab.events.detect import detect_contacts
+    from gaitlab.events.strides import stride_table
+    from gaitlab.quality.preflight import clip_checks
+    from gaitlab.result.analysis import ClipAnalysis
+    from gaitlab.signals.view import classify_view
+
     view = classify_view(pose.tracks)
     cleaned = clean_tracks(pose.tracks, view, settings)
     contacts = detect_contacts(cleaned.tracks)
@@ -168,6 +223,8 @@ def analyze_pose(
 
 def clean_tracks(tracks: PoseTracks, view: ViewEstimate, settings: Settings) -> CleanResult:
     """:func:`gaitlab.signals.clean.clean` with the ``[signals]`` settings, for this view."""
+    from gaitlab.signals.clean import clean
+
     return clean(tracks, settings.signals, view=view.label if view.label != "unsuitable" else None)
 
 
@@ -180,6 +237,11 @@ def clip_metrics(
     clip: str,
 ) -> dict[str, Metric]:
     """Timing metrics, plus the side-view or the rear/front-view metrics the view allows."""
+    from gaitlab.metrics.frontal import frontal_metrics
+    from gaitlab.metrics.sagittal import sagittal_metrics
+    from gaitlab.metrics.timing import timing_metrics
+    from gaitlab.pose.body import leg_length_px
+
     height_m = settings.runner.known_height_m
     min_steps = settings.findings.min_steps_per_side
     metrics = timing_metrics(strides, tracks, height_m=height_m, clip=clip, min_per_side=min_steps)
@@ -217,6 +279,13 @@ def pool_clips(clips: Sequence[ClipAnalysis], settings: Settings) -> tuple[Pool,
     over all their strides. Clips of one view that cannot pool stay apart (the finding then
     uses the one with the most usable strides).
     """
+    import pandas as pd
+
+    from gaitlab.events.strides import shift_strides
+    from gaitlab.pose.body import leg_length_px
+    from gaitlab.result.analysis import Pool
+    from gaitlab.signals.concat import concat_tracks
+
     groups: dict[tuple[str, str | None, int], list[ClipAnalysis]] = {}
     for clip in clips:
         if clip.view.label == "unsuitable":
@@ -260,6 +329,10 @@ def pool_clips(clips: Sequence[ClipAnalysis], settings: Settings) -> tuple[Pool,
 def _whole_strides_apart(members: Sequence[ClipAnalysis]) -> list[float]:
     """Gaps that put each clip's first foot strike a whole number of strides after the previous
     clip's last one, so the stride numbering behind cadence runs on across the join."""
+    import pandas as pd
+
+    from gaitlab.events import columns as C
+
     gaps = []
     for prev, nxt in itertools.pairwise(members):
         a, b = prev.strides, nxt.strides
@@ -291,6 +364,8 @@ def assess(
     Where clips of that view were pooled, the pool with the most usable strides is used;
     otherwise the single clip with the most.
     """
+    from gaitlab.findings.framework import PATTERNS, assess_pattern
+
     out = []
     for pattern in PATTERNS:
         pattern_cfg = settings.findings.pattern(pattern)
@@ -353,7 +428,12 @@ def analyze(
     if not paths:
         raise GaitlabError(say("error.video.no_video_given"))
     model_file = find_model(model if model is not None else settings.pose.model)
-    clips = tuple(analyze_clip(p, model_file, settings, progress=progress) for p in paths)
+    # SciPy and pandas are imported while the first clip's pose pass runs.
+    importing = preload(ANALYSIS_MODULES)
+    clips = []
+    for p in paths:
+        with quick_handover() if importing.is_alive() else nullcontext():
+            clips.append(analyze_clip(p, model_file, settings, progress=progress))
     return assemble(clips, settings)
 
 
@@ -366,6 +446,8 @@ def assemble(
     >>> rear = analyze_tracks(rear_tracks, name="rear.mp4")          # doctest: +SKIP
     >>> assemble([side, rear], load_defaults()).findings             # doctest: +SKIP
     """
+    from gaitlab.result.analysis import Analysis
+
     settings = as_settings(config)
     clips = tuple(clips)
     pools = pool_clips(clips, settings)

@@ -135,6 +135,7 @@ def analyze(
         from concurrent.futures import ThreadPoolExecutor
 
         from gaitlab.api import analyze as run
+        from gaitlab.api import preload
         from gaitlab.config import load_config
 
         cfg = load_config(config)
@@ -154,6 +155,8 @@ def analyze(
             if workers < 1:
                 raise GaitlabError(f"--workers must be 1 or more, got {workers}.")
             cfg = cfg.with_overrides({"pose": {"workers": workers}}, where="--workers")
+        if report:  # the report's libraries (matplotlib, Jinja2) load while the pose runs
+            preload(("gaitlab.report.write",))
         update, close = _progress_bar(progress)
         try:
             result = run(videos, config=cfg, model=model, progress=update)
