@@ -126,9 +126,12 @@ class _Background:
 
 def _import_analysis_modules() -> None:
     """Import what the checks' last steps need (SciPy, pandas: about 1 s), beside the model."""
+    import gaitlab.events.detect
+    import gaitlab.events.strides
     import gaitlab.metrics.frontal
     import gaitlab.metrics.sagittal
     import gaitlab.metrics.timing
+    import gaitlab.signals.clean
     import gaitlab.signals.view  # noqa: F401
 
 
@@ -242,13 +245,13 @@ def preflight(
         # more than one person: follow the runner through the burst, as the pose stage does
         burst = track_burst(path, info, model_file, cfg, capture, runner=seen.runner)
     imports.result()
-    return _decide(path, info, settings, seen, frames, burst, capture, start)
+    return _decide(path, info, cfg, seen, frames, burst, capture, start)
 
 
 def _decide(
     path: Path,
     info: VideoInfo,
-    settings: CheckSettings,
+    cfg: Settings,
     seen: PeopleSeen,
     frames: list[Frame],
     burst: PoseTracks,
@@ -257,6 +260,8 @@ def _decide(
 ) -> Preflight:
     """The checks from the look at people and the burst."""
     from gaitlab.metrics.timing import spectral_cadence_spm
+
+    settings = CheckSettings.from_settings(cfg)
 
     sample = seen.runner_tracks(
         fps=info.fps, frame_size_px=(info.width_px, info.height_px), source=str(info.path)
@@ -275,6 +280,13 @@ def _decide(
     per_side = measure.strides_per_side_estimate(
         info.duration_s * seen_share, step_hz or FALLBACK_STEP_HZ
     )
+    timed = (
+        strides_timed(burst, cfg, step_hz) if per_side >= settings.min_strides_per_side else None
+    )
+    if timed is not None:
+        # long enough, but the analysis's own event detection times only this share of the
+        # burst's strides: so many usable strides can be expected
+        per_side = int(per_side * min(1.0, timed[0] / timed[1]))
     checks = assemble_checks(
         settings,
         view=view,
@@ -287,6 +299,7 @@ def _decide(
         n_others=seen.n_others,
         strides_per_side=per_side,
         strides_estimated=True,
+        strides_timed=timed,
     )
     return Preflight(
         path=path,
@@ -311,6 +324,7 @@ def assemble_checks(
     n_others: int | None,
     strides_per_side: int | None,
     strides_estimated: bool,
+    strides_timed: tuple[int, int, float] | None = None,
 ) -> tuple[Check, ...]:
     """Every check from the measured figures, in the order of :data:`gaitlab.quality.CHECK_NAMES`.
 
@@ -369,10 +383,40 @@ def assemble_checks(
         out.append(ck.check_people(n_others))
     out.append(
         ck.check_strides(
-            strides_per_side, min_per_side=s.min_strides_per_side, estimated=strides_estimated
+            strides_per_side,
+            min_per_side=s.min_strides_per_side,
+            estimated=strides_estimated,
+            timed=strides_timed,
         )
     )
     return tuple(out)
+
+
+def strides_timed(
+    burst: PoseTracks, settings: Settings, step_hz: float | None
+) -> tuple[int, int, float] | None:
+    """``(usable, expected, burst_s)``: strides per side (the side with fewer) whose foot
+    contacts the analysis's own steps (view, cleaning, contact detection, stride table) time in
+    the burst, and the strides per side its step rate says it holds. None when the burst is too
+    short to hold a whole stride per side, or shows no runner in a side or rear/front view."""
+    from gaitlab.events import columns as C
+    from gaitlab.events.detect import detect_contacts
+    from gaitlab.events.strides import stride_table
+    from gaitlab.signals.clean import clean
+    from gaitlab.signals.view import classify_view
+
+    if not burst.has_pose.any() or step_hz is None:
+        return None
+    burst_s = burst.duration_s
+    expected = measure.strides_per_side_estimate(burst_s * float(burst.has_pose.mean()), step_hz)
+    view = classify_view(burst)
+    if expected < 1 or view.label == "unsuitable":
+        return None
+    cleaned = clean(burst, settings.signals, view=view.label)
+    strides = stride_table(detect_contacts(cleaned.tracks), cleaned.tracks)
+    ok = strides[strides[C.USABLE]] if len(strides) else strides
+    usable = min(int((ok[C.SIDE] == side).sum()) for side in ("left", "right")) if len(ok) else 0
+    return usable, expected, burst_s
 
 
 def view_of_runner(sample: PoseTracks) -> Any:
@@ -505,5 +549,6 @@ __all__ = [
     "measure_capture",
     "preflight",
     "roll_from_tracks",
+    "strides_timed",
     "track_burst",
 ]
