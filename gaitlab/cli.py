@@ -154,7 +154,7 @@ def analyze(
         if workers is not None:
             if workers < 1:
                 raise GaitlabError(f"--workers must be 1 or more, got {workers}.")
-            cfg = cfg.with_overrides({"pose": {"workers": workers}}, where="--workers")
+            cfg = cfg.with_overrides({"pose": {"chunks": workers}}, where="--workers")
         if report:  # the report's libraries (matplotlib, Jinja2) load while the pose runs
             preload(("gaitlab.report.write",))
         update, close = _progress_bar(progress)

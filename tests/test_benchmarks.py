@@ -31,6 +31,25 @@ def test_pose_benchmark_quick(tmp_path):
     assert record["ratios"]["gaitlab_pose_over_bare"] > 0
 
 
+def test_speed_benchmark_quick(tmp_path):
+    """The whole job's benchmark: every run timed once on a 2 s clip, figures and page written."""
+    record = run_benchmark("bench_speed.py", tmp_path / "speed.json")
+    (clip,) = record["clips"].values()
+    assert set(clip["wall_s"]) == {
+        "bare_inference",
+        "naive_loop",
+        "analyze_no_video",
+        "analyze_no_video_one_pass",
+        "analyze",
+        "check",
+    }
+    assert all(v > 0 for v in clip["wall_s"].values())
+    assert all(v > 0 for v in clip["cpu_s"].values())
+    assert clip["ratios"]["analyze_no_video_over_bare"] > 0
+    assert set(record["startup"]["wall_s"]) == {"help", "import"}
+    assert "load average" in (tmp_path / "speed.md").read_text()
+
+
 def test_decode_benchmark_quick(tmp_path):
     record = run_benchmark("bench_decode.py", tmp_path / "decode.json")
     assert record["quick"] is True

@@ -172,7 +172,7 @@ def test_chunked_pass_matches_the_single_pass_on_the_sample():
     model = find_model()
     runs: dict[int, tuple[PoseTracks, CountingObserver]] = {}
     for workers in (1, 2):
-        settings = load_defaults().with_overrides({"pose": {"workers": workers}})
+        settings = load_defaults().with_overrides({"pose": {"chunks": workers}})
         observer = CountingObserver()
         result = extract_pose(MALE_SIDE, model, settings, observers=(observer,))
         runs[workers] = (result.tracks, observer)

@@ -229,7 +229,7 @@ def track_clip(
     progress: Callable[[int, int], None] | None = None,
 ) -> PoseTracks:
     """One pass over the clip: every frame decoded once and tracked, in chunks tracked at the
-    same time (``[pose] workers``; one chunk on one core or for short clips).
+    same time (``[pose] chunks``; one chunk on one core or for short clips).
 
     Parameters
     ----------
@@ -254,7 +254,7 @@ def track_clip(
     chunks = plan_chunks(
         info.n_frames,
         info.fps,
-        workers=resolve_workers(pose_cfg.workers),
+        workers=resolve_workers(pose_cfg.chunks),
         warmup_frames=pose_cfg.chunk_warmup_frames,
         min_frames=pose_cfg.chunk_min_frames,
     )
