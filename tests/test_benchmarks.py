@@ -50,6 +50,15 @@ def test_speed_benchmark_quick(tmp_path):
     assert "load average" in (tmp_path / "speed.md").read_text()
 
 
+def test_pose_chunks_benchmark_quick(tmp_path):
+    """Chunked against single pass on 8 s of the sample: compared, written, never failing."""
+    record = run_benchmark("pose_chunks.py", tmp_path / "pose_chunks.json")
+    (runs,) = record["clips"].values()
+    two = runs["2 chunks"]
+    assert two["px_median"] is not None and two["px_median"] >= 0
+    assert "cadence_spm" in two["metrics"] and isinstance(two["findings_same"], bool)
+
+
 def test_decode_benchmark_quick(tmp_path):
     record = run_benchmark("bench_decode.py", tmp_path / "decode.json")
     assert record["quick"] is True

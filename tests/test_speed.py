@@ -149,7 +149,8 @@ TOLERANCE_BY_UNIT = {
 }
 
 
-def _tolerance(name: str, unit: str, value: float, fps: float) -> float:
+def metric_tolerance(name: str, unit: str, value: float, fps: float) -> float:
+    """Largest change of a metric (of ``value``) that chunking may make (see above)."""
     if unit == "steps/min":
         return 0.01 * abs(value)
     if unit == "ms":
@@ -207,7 +208,7 @@ def test_chunked_pass_matches_the_single_pass_on_the_sample():
         assert (va is None) == (vb is None), name
         if not isinstance(va, int | float) or isinstance(va, bool):
             continue
-        tol = _tolerance(name, m.unit, va, single.fps)
+        tol = metric_tolerance(name, m.unit, va, single.fps)
         assert abs(vb - va) <= tol, f"{name}: {va:.3f} single, {vb:.3f} chunked (tol {tol})"
         compared += 1
     assert compared >= 15
