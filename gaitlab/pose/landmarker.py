@@ -254,10 +254,7 @@ def open_landmarker(
     try:
         landmarker = mp.vision.PoseLandmarker.create_from_options(opts)
     except (RuntimeError, ValueError) as exc:
-        raise ModelError(
-            f"MediaPipe could not load the pose model {model_path} ({exc}); "
-            "pass a PoseLandmarker .task bundle with --model, or reinstall gaitlab."
-        ) from None
+        raise ModelError(say("error.model.cannot_load", path=model_path, problem=exc)) from None
     with landmarker:
         yield landmarker
 
@@ -565,7 +562,7 @@ class TrackRows:
     ) -> PoseTracks:
         """The rows as :class:`PoseTracks`."""
         if not self.times:
-            raise InputError("The video has no frames that could be decoded; check the file.")
+            raise InputError(say("error.video.no_decodable_frames"))
         fw, fh = frame_size_px
         return PoseTracks(
             time_s=np.asarray(self.times, dtype=float),
@@ -645,29 +642,3 @@ def _strayed(image_xy_px: np.ndarray, centre_px: np.ndarray, window_px: float) -
     """True when a pose's hips lie farther than 40% of the window from the expected centre."""
     hip = (image_xy_px[_L_HIP] + image_xy_px[_R_HIP]) / 2
     return bool(np.linalg.norm(hip - centre_px) > 0.4 * window_px)
-
-
-def detect_image(
-    rgb: np.ndarray,
-    model_path: str | Path,
-    *,
-    options: LandmarkerOptions | None = None,
-) -> PoseTracks:
-    """Landmarks of one person in a still image (IMAGE mode), as a one-frame track.
-
-    Parameters
-    ----------
-    rgb
-        ``(H, W, 3)`` uint8 RGB image.
-    model_path
-        The ``.task`` bundle.
-    """
-    h, w = rgb.shape[:2]
-    with open_landmarker(model_path, mode="image", num_poses=1, options=options) as lm:
-        result = lm.detect(to_mp_image(rgb))
-    tracks = PoseTracks.empty(np.array([0.0]), fps=1.0, width_px=w, height_px=h)
-    if result.pose_landmarks:
-        img, world, vis, pres = result_arrays(result, 0, w, h)
-        tracks.image_xy_px[0], tracks.world_xyz_m[0] = img, world
-        tracks.visibility[0], tracks.presence[0] = vis, pres
-    return tracks

@@ -22,6 +22,7 @@ from gaitlab import __version__
 from gaitlab.config import Settings
 from gaitlab.events import columns as C
 from gaitlab.io import atomic_path, write_json_atomic
+from gaitlab.metrics import registry
 from gaitlab.pose.extract import PoseResult
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.result import SCHEMA_VERSION, Check, Finding, Metric
@@ -185,7 +186,7 @@ class Analysis:
             self.strides_table().to_csv(tmp, index=False, float_format="%.4f")
         written["strides"] = out / "strides.csv"
         summary = self.to_summary()
-        problems = validation_errors(summary)
+        problems = validation_errors(summary) + registry.summary_problems(summary)
         if problems:  # a bug, not a user error: never write a summary that breaks the schema
             raise RuntimeError("summary.json would break its schema: " + "; ".join(problems))
         written["summary"] = write_json_atomic(out / "summary.json", summary)
