@@ -58,6 +58,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO))
 
 from bench_pose import QUIET_CORES, Stopwatch, wait_for_quiet  # noqa: E402
+from command import command_line, with_command  # noqa: E402
 
 from gaitlab.io import write_text_atomic  # noqa: E402
 
@@ -348,7 +349,7 @@ def markdown(record: dict[str, Any]) -> str:
         lines.append(
             f"| {k} | {v} | {record['startup']['cpu_s'][k]} | {TARGETS.get(k + '_s', '-')} |"
         )
-    return "\n".join(lines) + "\n"
+    return with_command("\n".join(lines) + "\n", record.get("command"))
 
 
 def main() -> None:
@@ -409,6 +410,7 @@ def main() -> None:
                             f"repeat {r + 1}/{repeats} {name} {k}: {runs[name][k][-1]}", flush=True
                         )
         record: dict[str, Any] = {
+            "command": command_line(),
             "quick": args.quick,
             "repeats": repeats,
             "clips": {

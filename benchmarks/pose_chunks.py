@@ -37,7 +37,10 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO))
+
+from command import command_line, with_command  # noqa: E402
 
 from gaitlab.api import analyze_tracks, assemble  # noqa: E402
 from gaitlab.config import load_defaults  # noqa: E402
@@ -172,7 +175,7 @@ def markdown(record: dict[str, Any]) -> str:
                 v = record["perturbations"][run]["metrics"].get(name)
                 cells.append(f"{v:+.3g}" if isinstance(v, int | float) else "-")
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    return with_command("\n".join(lines) + "\n", record.get("command"))
 
 
 def main() -> None:
@@ -186,6 +189,7 @@ def main() -> None:
     args = parser.parse_args()
     out_json = args.out or HERE / "results" / ("quick" if args.quick else "") / "pose_chunks.json"
     record: dict[str, Any] = {
+        "command": command_line(),
         "date": time.strftime("%Y-%m-%d %H:%M"),
         "load_average_1min": round(os.getloadavg()[0], 2),
         "clips": {},

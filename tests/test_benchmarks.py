@@ -47,7 +47,10 @@ def test_speed_benchmark_quick(tmp_path):
     assert all(v > 0 for v in clip["cpu_s"].values())
     assert clip["ratios"]["analyze_no_video_over_bare"] > 0
     assert set(record["startup"]["wall_s"]) == {"help", "import"}
-    assert "load average" in (tmp_path / "speed.md").read_text()
+    page = (tmp_path / "speed.md").read_text()
+    assert "load average" in page
+    assert record["command"].startswith("python benchmarks/bench_speed.py --quick")
+    assert f"Command: `{record['command']}`" in page.splitlines()[:4]
 
 
 def test_pose_chunks_benchmark_quick(tmp_path):

@@ -38,6 +38,7 @@ HEAVY = (
     "fastapi",
     "uvicorn",
     "numpy",
+    "rich",
 )
 
 

@@ -392,17 +392,34 @@ def assemble_checks(
     return tuple(out)
 
 
-def strides_timed(
-    burst: PoseTracks, settings: Settings, step_hz: float | None
-) -> tuple[int, int, float] | None:
-    """``(usable, expected, burst_s)``: strides per side (the side with fewer) whose foot
-    contacts the analysis's own steps (view, cleaning, contact detection, stride table) time in
-    the burst, and the strides per side its step rate says it holds. None when the burst is too
-    short to hold a whole stride per side, or shows no runner in a side or rear/front view."""
+def usable_strides(
+    tracks: PoseTracks, settings: Settings, *, view: Any | None = None
+) -> dict[str, int]:
+    """Usable strides of each side in ``tracks``, found as ``gaitlab analyze`` finds them
+    (view, cleaning, contact detection, stride table), so that ``check`` and ``analyze`` count
+    the same strides on the same frames (``view``: when already classified)."""
     from gaitlab.events import columns as C
     from gaitlab.events.detect import detect_contacts
     from gaitlab.events.strides import stride_table
     from gaitlab.signals.clean import clean
+    from gaitlab.signals.view import classify_view
+
+    view = view if view is not None else classify_view(tracks)
+    cleaned = clean(
+        tracks, settings.signals, view=view.label if view.label != "unsuitable" else None
+    )
+    table = stride_table(detect_contacts(cleaned.tracks), cleaned.tracks)
+    ok = table[table[C.USABLE]] if len(table) else table
+    return {side: int((ok[C.SIDE] == side).sum()) for side in ("left", "right")}
+
+
+def strides_timed(
+    burst: PoseTracks, settings: Settings, step_hz: float | None
+) -> tuple[int, int, float] | None:
+    """``(usable, expected, burst_s)``: usable strides per side (the side with fewer) in the
+    burst (:func:`usable_strides`), and the strides per side its step rate says it holds. None
+    when the burst is too short to hold a whole stride per side, or shows no runner in a side
+    or rear/front view."""
     from gaitlab.signals.view import classify_view
 
     if not burst.has_pose.any() or step_hz is None:
@@ -412,11 +429,7 @@ def strides_timed(
     view = classify_view(burst)
     if expected < 1 or view.label == "unsuitable":
         return None
-    cleaned = clean(burst, settings.signals, view=view.label)
-    strides = stride_table(detect_contacts(cleaned.tracks), cleaned.tracks)
-    ok = strides[strides[C.USABLE]] if len(strides) else strides
-    usable = min(int((ok[C.SIDE] == side).sum()) for side in ("left", "right")) if len(ok) else 0
-    return usable, expected, burst_s
+    return min(usable_strides(burst, settings, view=view).values()), expected, burst_s
 
 
 def view_of_runner(sample: PoseTracks) -> Any:
@@ -551,4 +564,5 @@ __all__ = [
     "roll_from_tracks",
     "strides_timed",
     "track_burst",
+    "usable_strides",
 ]
