@@ -10,24 +10,16 @@ runner and the web app all call.
 
 from __future__ import annotations
 
+#: The one place the version is written: the build reads it from here (``[tool.hatch.version]``),
+#: so a source tree, an editable install and a wheel agree whatever the distribution is called
+#: (``gaitlab-running`` on PyPI; the import name is ``gaitlab``).
+__version__ = "0.1.0"
+
 __all__ = ["Analysis", "__version__", "analyze", "batch"]
-
-
-def _installed_version() -> str:
-    """The installed distribution's version (reading it costs about 0.1 s: done on first use)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("gaitlab")
-    except PackageNotFoundError:  # running from a source tree without installing
-        return "0.0.0+unknown"
 
 
 def __getattr__(name: str):
     """Import the API lazily, so ``import gaitlab`` stays light (no MediaPipe, no pandas)."""
-    if name == "__version__":
-        value = globals()["__version__"] = _installed_version()
-        return value
     if name in ("analyze", "Analysis"):
         from gaitlab import api
 

@@ -29,7 +29,7 @@ from gaitlab.pose.extract import PoseResult, extract_pose
 from gaitlab.pose.model import ModelFile, find_model
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.quality.observe import CaptureFigures, CaptureObserver
-from gaitlab.result import Finding, Metric
+from gaitlab.result import Finding, Metric, ViewLabel
 from gaitlab.video import probe
 from gaitlab.video.info import VideoInfo
 from gaitlab.words import say
@@ -67,8 +67,7 @@ ANALYSIS_MODULES: tuple[str, ...] = (
     "gaitlab.signals.clean",
     "gaitlab.signals.concat",
     "gaitlab.signals.view",
-    "gaitlab.events.detect",
-    "gaitlab.events.strides",
+    "gaitlab.events.count",
     "gaitlab.metrics.timing",
     "gaitlab.metrics.sagittal",
     "gaitlab.metrics.frontal",
@@ -119,8 +118,10 @@ def analyze_clip(
     settings: Settings,
     *,
     progress: ProgressFn | None = None,
+    view: ViewLabel | None = None,
 ) -> ClipAnalysis:
-    """Run the pipeline on one clip: pose, then :func:`analyze_pose`.
+    """Run the pipeline on one clip: pose, then :func:`analyze_pose` (``view``: the view the
+    clip shows, when a person has said so; None to find it).
 
     The capture checks' measurements ride along the pose pass
     (:class:`gaitlab.quality.observe.CaptureObserver`): the clip is decoded once.
@@ -138,7 +139,7 @@ def analyze_clip(
         look_observers=(capture.look_at_pose,),
         info=info,
     )
-    return analyze_pose(pose, settings, path=path, capture=capture.figures())
+    return analyze_pose(pose, settings, path=path, capture=capture.figures(), view=view)
 
 
 def analyze_tracks(
@@ -191,22 +192,27 @@ def analyze_pose(
     *,
     path: Path,
     capture: CaptureFigures | None = None,
+    view: ViewLabel | None = None,
 ) -> ClipAnalysis:
-    """Everything after the pose stage: view, cleaning, events, strides, metrics, checks.
+    """Everything after the pose stage: view (found, or as ``view`` says), cleaning, events,
+    strides, metrics, checks.
 
     ``capture``: the capture checks' measurements from the pose pass (None: measured from the
     video file now, for clips that have one).
     """
-    from gaitlab.events.detect import detect_contacts
-    from gaitlab.events.strides import stride_table
+    from gaitlab.events.count import find_strides
+    from gaitlab.metrics.sagittal import with_key_frames
+    from gaitlab.pose.body import leg_length_px
     from gaitlab.quality.preflight import clip_checks
     from gaitlab.result.analysis import ClipAnalysis
-    from gaitlab.signals.view import classify_view
+    from gaitlab.signals.view import view_as_set
 
-    view = classify_view(pose.tracks)
-    cleaned = clean_tracks(pose.tracks, view, settings)
-    contacts = detect_contacts(cleaned.tracks)
-    strides = stride_table(contacts, cleaned.tracks)
+    set_view = None if view is None else view_as_set(pose.tracks, view)
+    found = find_strides(pose.tracks, view=set_view, settings=settings)
+    view, cleaned, strides = found.view, found.cleaned, found.table
+    if view.label == "side" and view.facing is not None:
+        leg_px = leg_length_px(cleaned.tracks)
+        strides = with_key_frames(cleaned.tracks, strides, facing=view.facing, leg_px=leg_px)
     metrics = clip_metrics(cleaned.tracks, strides, view, settings, clip=path.name)
     clip = ClipAnalysis(
         name=path.name,
@@ -244,7 +250,15 @@ def clip_metrics(
 
     height_m = settings.runner.known_height_m
     min_steps = settings.findings.min_steps_per_side
-    metrics = timing_metrics(strides, tracks, height_m=height_m, clip=clip, min_per_side=min_steps)
+    metrics = timing_metrics(
+        strides,
+        tracks,
+        height_m=height_m,
+        clip=clip,
+        min_per_side=min_steps,
+        view=view,
+        events=settings.events,
+    )
     leg_px = leg_length_px(tracks)
     if view.label == "side" and view.facing is not None:
         metrics |= sagittal_metrics(
@@ -313,7 +327,9 @@ def pool_clips(clips: Sequence[ClipAnalysis], settings: Settings) -> tuple[Pool,
             ignore_index=True,
         )
         name = " + ".join(m.name for m in members)
-        metrics = clip_metrics(tracks, strides, members[0].view, settings, clip=name)
+        # the joined tracks are analysed whole (each member's stretch is already in its strides)
+        view = dataclasses.replace(members[0].view, frames=None)
+        metrics = clip_metrics(tracks, strides, view, settings, clip=name)
         pools.append(
             Pool(
                 view=label,
@@ -403,6 +419,7 @@ def analyze(
     config: Settings | Mapping[str, Any] | None = None,
     model: str | Path | None = None,
     progress: ProgressFn | None = None,
+    views: Sequence[ViewLabel | None] | None = None,
 ) -> Analysis:
     """Analyse one clip, or several clips of one session, into one assessment.
 
@@ -417,6 +434,9 @@ def analyze(
         A model name from the manifest or a path to a ``.task`` file; None for the config's.
     progress
         Called with ``(clip_name, frames_done, frames_total)``.
+    views
+        For each video, the view it shows (``side``, ``rear``, ``front``) when a person has
+        said so, or None to let the analysis find it; None: find every clip's view.
 
     Raises
     ------
@@ -428,12 +448,13 @@ def analyze(
     if not paths:
         raise GaitlabError(say("error.video.no_video_given"))
     model_file = find_model(model if model is not None else settings.pose.model)
+    views = list(views) if views is not None else [None] * len(paths)
     # SciPy and pandas are imported while the first clip's pose pass runs.
     importing = preload(ANALYSIS_MODULES)
     clips = []
-    for p in paths:
+    for p, v in zip(paths, views, strict=True):
         with quick_handover() if importing.is_alive() else nullcontext():
-            clips.append(analyze_clip(p, model_file, settings, progress=progress))
+            clips.append(analyze_clip(p, model_file, settings, progress=progress, view=v))
     return assemble(clips, settings)
 
 

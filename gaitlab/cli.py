@@ -330,6 +330,24 @@ def serve(
     ssl_keyfile: Annotated[
         Path | None, typer.Option("--ssl-keyfile", help="TLS private key (PEM).")
     ] = None,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allowed-host",
+            metavar="NAME",
+            help="A name or address other devices use to reach this server (repeatable; "
+            "required with --host 0.0.0.0). Other Host headers are refused.",
+        ),
+    ] = None,
+    trusted_proxy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trusted-proxy",
+            metavar="ADDRESS",
+            help="Address of a reverse proxy in front of gaitlab whose X-Forwarded-For header "
+            "names the client (repeatable); from anyone else the header is ignored.",
+        ),
+    ] = None,
     config: ConfigOpt = None,
     debug: DebugOpt = False,
 ) -> None:
@@ -337,9 +355,11 @@ def serve(
     with user_errors(debug):
         from gaitlab.config import load_config
         from gaitlab.web import server
+        from gaitlab.web.hosts import hosts_to_allow
         from gaitlab.words import say
 
         load_config(config)  # a bad file fails here, not in every analysis
+        hosts_to_allow(host, allowed_host or ())  # so does a missing --allowed-host
         warning = server.tls_warning(host, tls=ssl_certfile is not None)
         if warning:
             print(say("cli.warning", message=warning), file=sys.stderr, flush=True)
@@ -351,6 +371,7 @@ def serve(
         server.run(
             data_dir=data, host=host, port=port, workers=workers, max_upload_mb=max_upload_mb,
             config_path=config, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile,
+            allowed_hosts=tuple(allowed_host or ()), trusted_proxies=tuple(trusted_proxy or ()),
             log_level="info" if debug else "warning",
         )  # fmt: skip
 
@@ -388,7 +409,7 @@ def users_passwd(
     data: DataOpt = Path("gaitlab-data"),
     debug: DebugOpt = False,
 ) -> None:
-    """Set a new password for an account (its logins end)."""
+    """Set a new password for an account (its logins end and its API tokens are revoked)."""
     with user_errors(debug):
         from gaitlab.web import server
         from gaitlab.words import say

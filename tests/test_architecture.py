@@ -52,10 +52,6 @@ DEFERRED_ALLOWED: dict[tuple[str, str], str] = {
     # re-exports resolved on first use, so `import gaitlab` stays light (no MediaPipe, pandas).
     ("gaitlab", "gaitlab.api"): "lazy re-export of gaitlab.analyze / gaitlab.Analysis",
     ("gaitlab", "gaitlab.batch"): "lazy re-export of gaitlab.batch",
-    # create_app() registers the JSON API's routes, and the API module uses the app's
-    # connection type: a deferred import inside the web package, which is being restructured.
-    ("gaitlab.web.app", "gaitlab.web.api"): "the web app mounts the JSON API's routes",
-    ("gaitlab.web.app", "gaitlab.web.pages_history"): "the web app mounts the history pages",
 }
 
 

@@ -20,7 +20,13 @@ def run_benchmark(script: str, out: Path, *extra: str) -> dict:
         timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    return json.loads(out.read_text())
+    record = json.loads(out.read_text())
+    # the command that made the results, as typed from the checkout's top, heads the Markdown
+    assert record["command"].startswith(f"python benchmarks/{script} --quick --out "), record
+    page = out.with_suffix(".md")
+    if page.exists():
+        assert f"Command: `{record['command']}`" in page.read_text().splitlines()[:3]
+    return record
 
 
 def test_pose_benchmark_quick(tmp_path):

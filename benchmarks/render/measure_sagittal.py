@@ -99,8 +99,9 @@ def true_reductions(truth: dict[str, Any], side: str) -> dict[str, float]:
     knee = np.array([f["knee_flexion_deg"][side] for f in fr])
     ext, ext_to, peak = [], [], []
     for fs, to, _ in zip(*_stances(truth, side), strict=True):
-        a, b = sagittal.HIP_EXTENSION_WINDOW
-        ext.append(_window_max(t, thigh, fs + a * (to - fs), to + b * (to - fs)))
+        # the thigh's peak from mid-stance to the toe-off, as the metric takes it
+        a = sagittal.HIP_EXTENSION_FROM
+        ext.append(_window_max(t, thigh, fs + a * (to - fs), to))
         ext_to.append(_window_max(t, thigh, fs + a * (to - fs), to))
         a, b = sagittal.KNEE_PEAK_WINDOW
         peak.append(_window_max(t, knee, fs + a * (to - fs), fs + b * (to - fs)))
@@ -282,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     scores = [score_clip(c, args.renders) for c in clips]
     md = table(scores)
-    a, b = sagittal.HIP_EXTENSION_WINDOW
+    a = sagittal.HIP_EXTENSION_FROM
     intro = (
         "gaitlab's side-view metrics (`clean` -> `detect_contacts` -> `stride_table` -> "
         "`sagittal_metrics`) on the landmarks of gaitlab's own pose stage "
@@ -291,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         "error is told apart from event timing. Truth: the rendered skeleton reduced as the "
         "metric reduces landmarks: per true stance, the peak sagittal thigh angle (hip to knee "
         f"joint centres, + = knee behind) from {a:.0%} of the contact time after the strike to "
-        f"{b:.0%} of it past the toe-off (the package's `HIP_EXTENSION_WINDOW`), the mean over "
+        "the toe-off (the package's `HIP_EXTENSION_FROM`), the mean over "
         "the near leg's stances; peak knee flexion over 20-80% of each stance; the clip-mean "
         "trunk forward lean. Camera roll against the rendered camera's roll.\n\n"
     )

@@ -112,6 +112,59 @@ class SignalSettings:
     max_gap_s: float = field(metadata=at_least(0.0))
     cutoff_hz: float | Literal["auto"] = field(metadata=above(0.0))
     filter_order: int = field(metadata=between(1, 8))
+    lost_leg_max_distance_leg: float = field(metadata=at_least(0.0))
+
+
+@dataclasses.dataclass(frozen=True)
+class SideEventSettings:
+    """``[events.side]``: foot contacts of a side view (:mod:`gaitlab.events.footprints`)."""
+
+    departure_share: float = field(metadata=between(0.05, 0.95))
+    strike_landmarks: tuple[str, ...]
+    toe_off_landmarks: tuple[str, ...]
+    strike_shift_step: float = field(metadata=between(-0.5, 0.5))
+    toe_off_shift_step: float = field(metadata=between(-0.5, 0.5))
+    velocity_window_step: float = field(metadata=between(0.0, 0.5))
+    footprint_tolerance_leg: float = field(metadata=above(0.0))
+    join_gap_step: float = field(metadata=at_least(0.0))
+    min_contact_share: float = field(metadata=between(0.0, 1.0))
+    min_contact_travel_leg: float = field(metadata=at_least(0.0))
+    scale_window_s: float = field(metadata=above(0.0))
+    step_time_range_s: tuple[float, ...]
+    contact_time_range_s: tuple[float, ...]
+    source: str
+    rationale: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class SideDifferenceSettings:
+    """``[events.sides]``: when a left/right difference of a timing metric is shown."""
+
+    z: float = field(metadata=above(0.0))
+    systematic_frames: float = field(metadata=at_least(0.0))
+    systematic_min_ms: float = field(metadata=at_least(0.0))
+    source: str
+    rationale: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class RhythmSettings:
+    """``[events.rhythm]``: cadence from the running rhythm when strides cannot be timed."""
+
+    min_running_s: float = field(metadata=above(0.0))
+    max_disagreement_pct: float = field(metadata=above(0.0))
+    min_strides: int = field(metadata=at_least(1))
+    source: str
+    rationale: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class EventSettings:
+    """``[events]``: finding foot strikes and toe-offs, and what their accuracy allows."""
+
+    side: SideEventSettings
+    sides: SideDifferenceSettings
+    rhythm: RhythmSettings
 
 
 @dataclasses.dataclass(frozen=True)
@@ -269,6 +322,33 @@ class HistorySettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class WebLoginSettings:
+    """``[web.login]``: how failed logins slow down the next attempts (never a lockout)."""
+
+    free_failures: int = field(metadata=at_least(0))
+    first_delay_s: float = field(metadata=at_least(0.0))
+    max_delay_s: float = field(metadata=at_least(0.0))
+    window_s: float = field(metadata=above(0.0))
+    max_pending_per_client: int = field(metadata=at_least(1))
+    max_pending_quiet: int = field(metadata=at_least(1))
+    device_cookie_days: float = field(metadata=above(0.0))
+    source: str
+    rationale: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class WebAppSettings:
+    """``[web]``: the web app's own settings (``gaitlab serve``; the server's address, workers
+    and upload size are its command-line options). Keyword-only, so the fields keep the
+    file's order (``login``, a table, comes after the section's keys)."""
+
+    max_clip_s: float = field(metadata=above(0.0))
+    source: str
+    rationale: str | None = None
+    login: WebLoginSettings
+
+
+@dataclasses.dataclass(frozen=True)
 class ReferenceSettings:
     """``[reference.<metric>]``: the usual values of a measurement and where they come from,
     shown beside it in the report (its sentence is ``reference.<metric>`` in the words
@@ -289,10 +369,12 @@ class Settings:
     pose: PoseSettings
     video: VideoSettings
     signals: SignalSettings
+    events: EventSettings
     runner: RunnerSettings
     findings: FindingsSettings
     checks: ChecksSettings
     history: HistorySettings
+    web: WebAppSettings
     reference: tuple[ReferenceSettings, ...] = field(metadata=keyed_by("metric"))
 
     def reference_for(self, metric: str) -> ReferenceSettings | None:

@@ -35,6 +35,12 @@ STEP_TIME_S = "step_time_s"  # this foot's strike to the other foot's next strik
 FLIGHT_TIME_S = "flight_time_s"  # this foot's toe-off to the other foot's next strike
 DUTY_FACTOR = "duty_factor"  # contact time / stride time (0..1)
 
+# --- key frames of a stride (added by the metrics of a side view; <NA> where not measured):
+# the very frame a reported per-stride value comes from, for the report's key frames
+HIP_EXTENSION_FRAME = "hip_extension_frame"  # the frame of the thigh's peak extension
+KNEE_FLEXION_PEAK_STANCE_FRAME = "knee_flexion_peak_stance_frame"  # peak knee bend in stance
+KEY_FRAME_COLUMNS: tuple[str, ...] = (HIP_EXTENSION_FRAME, KNEE_FLEXION_PEAK_STANCE_FRAME)
+
 CONTACT_COLUMNS: tuple[str, ...] = (
     SIDE,
     FOOT_STRIKE_S,

@@ -1,7 +1,13 @@
 """Foot strikes and toe-offs of both feet, timed to a fraction of a frame.
 
-Method (per foot)
------------------
+:func:`detect_contacts` is the entry point. A side view whose running direction is known goes
+to :func:`gaitlab.events.footprints.side_contacts` (footprints in the runner's own frame,
+measured against hand labels of real footage). Rear and front views, and clips whose direction
+is unknown, go to :func:`ground_rest_contacts`, the method below (clearance plus rest in the
+ground's frame).
+
+Ground-rest method (per foot)
+-----------------------------
 1. **Find each contact** from the foot's clearance ``h(t)``, its height above the ground in leg
    lengths (:mod:`gaitlab.events.contact`), with two thresholds (hysteresis):
 
@@ -69,13 +75,16 @@ import numpy as np
 import pandas as pd
 from scipy.signal import sosfiltfilt
 
+from gaitlab.config import EventSettings, load_defaults
 from gaitlab.events import columns as C
 from gaitlab.events.contact import part_clearances, stance_noise_leg
+from gaitlab.events.footprints import side_contacts
 from gaitlab.pose.body import leg_length_px
 from gaitlab.pose.landmarks import SIDES, side_index
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.signals.filters import applied_lowpass_sos
 from gaitlab.signals.runs import true_runs
+from gaitlab.signals.view import ViewEstimate, classify_view
 
 #: Smallest contact threshold (leg lengths, about 2 cm).
 MIN_CONTACT_THRESHOLD_LEG: float = 0.02
@@ -152,6 +161,38 @@ FILTER_PAD: int = 12
 
 
 def detect_contacts(
+    tracks: PoseTracks,
+    *,
+    view: ViewEstimate | None = None,
+    settings: EventSettings | None = None,
+) -> pd.DataFrame:
+    """Every foot contact of both feet: foot strike, toe-off and quality.
+
+    Parameters
+    ----------
+    tracks
+        Cleaned landmark tracks (outliers removed, swaps fixed, short gaps filled).
+    view
+        The clip's view (:func:`gaitlab.signals.view.classify_view`); None classifies it here.
+    settings
+        The ``[events]`` settings; None for the shipped defaults.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`gaitlab.events.columns.CONTACT_COLUMNS`, one row per contact, sorted by
+        foot strike. A contact cut by the end of the clip has a strike and no toe-off
+        (``no_toe_off``); one cut by the start is left out (its strike is unknown).
+    """
+    cfg = settings if settings is not None else load_defaults().events
+    if view is None:
+        view = classify_view(tracks)
+    if view.label == "side" and view.facing is not None:
+        return side_contacts(tracks, facing=view.facing, settings=cfg.side)
+    return ground_rest_contacts(tracks, contact_time_range_s=tuple(cfg.side.contact_time_range_s))
+
+
+def ground_rest_contacts(
     tracks: PoseTracks,
     *,
     contact_threshold_leg: float | Literal["auto"] = "auto",

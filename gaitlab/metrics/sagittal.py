@@ -23,14 +23,18 @@ frames):
   (0 = straight) at strike, and its maximum over the middle of stance (20-80% of the contact,
   where the peak lies; parabolic refinement), so that a strike or toe-off timed early or late
   cannot pull in the swinging leg's flexion.
-* ``hip_extension_deg``: peak thigh (hip-to-knee landmark line) angle behind vertical in late
-  stance, from mid-stance to just after toe-off (15% of the contact time after it, about one
-  frame at 30 fps, so that a toe-off timed a frame early does not cut the peak: on rendered
-  runners the event detector timed toe-offs about 30 ms early and a window ending at toe-off
-  read 4.4 deg low); positive = knee behind the hip. On the synthetic runner the peak is at
-  toe-off; the rendered one extends a little further for a frame after it. This is thigh
-  extension against vertical; hip extension against the pelvis would need the pelvic tilt,
-  which a video does not give (``hip_extension_pelvis_deg`` is reported absent).
+* ``hip_extension_deg``: the thigh (hip-to-knee landmark line) angle behind vertical at the
+  frame of its peak over late stance, from mid-stance to the toe-off frame (the frame nearest
+  the detected toe-off); positive = knee behind the hip. The value is the angle *at that
+  frame* (no interpolation), and the frame is the stride table's ``hip_extension_frame``, so
+  the report's key frame shows the very frame and angle the number comes from. Measured
+  against the hand-labelled toe-offs of ``male_side.mp4``: the near thigh peaks at the last
+  stance frame (11 of 16 strides; 3 at the first frame in the air, 2 a frame earlier), and the
+  toe-offs of :mod:`gaitlab.events.footprints` fall within a frame of the labels (earlier
+  windows reached 30% of the contact past the toe-off, fitted on renders whose detected
+  toe-offs came early). This is thigh extension against vertical; hip extension against the
+  pelvis would need the pelvic tilt, which a video does not give (``hip_extension_pelvis_deg``
+  is reported absent).
 * ``foot_angle_strike_deg``: heel-to-toe line against the ground at strike; positive = toe up.
   ``foot_strike_pattern`` names the pattern (rearfoot / midfoot / forefoot, the cut-offs of
   Mo et al. 2021) in :attr:`~gaitlab.result.Metric.label`; its value is the share of strikes
@@ -105,14 +109,9 @@ REST_WINDOWS: Mapping[str, tuple[float, float]] = {"heel": (0.15, 0.5), "foot_in
 BOUNCE_BAND: tuple[float, float] = (0.5, 2.5)
 MAX_MINOR_SHARE: float = 0.35
 ROLL_DEAD_ZONE_DEG: float = 2.0
-#: Window of the peak thigh extension, as shares of the contact time: from this long after the
-#: strike (mid-stance) to this long after the detected toe-off. The thigh peaks at or just after
-#: the true toe-off (the truth's window ends 15% of the contact time after it); on MediaPipe
-#: landmarks the detected toe-off comes early (30-37 ms at 30 fps on the rendered clips, about
-#: 15% of the contact time: the toe point rises before the foot leaves), so the window reaches
-#: 30% past it. Ending at 15% read 2.3 deg low on average (at most 4.7) on the rendered clips,
-#: 30% reads within 1.1 deg on each (benchmarks/render/RESULTS_sagittal.md).
-HIP_EXTENSION_WINDOW: tuple[float, float] = (0.5, 0.3)
+#: The peak thigh extension is looked for from this share of the contact time after the strike
+#: (mid-stance) to the toe-off frame (see the module docstring).
+HIP_EXTENSION_FROM: float = 0.5
 #: Window of the peak knee flexion in stance, as shares of the contact time.
 KNEE_PEAK_WINDOW: tuple[float, float] = (0.2, 0.8)
 
@@ -153,6 +152,7 @@ _STRIDE_VALUE_COLUMNS: tuple[str, ...] = (
     "ground_speed_leg_s",
     "step_length_leg",
     "contact_length_leg",
+    *C.KEY_FRAME_COLUMNS,
 )
 
 
@@ -388,6 +388,29 @@ def stride_sagittal_table(
     return pd.DataFrame(rows, columns=columns)
 
 
+def with_key_frames(
+    tracks: PoseTracks, strides: pd.DataFrame, *, facing: Facing, leg_px: float
+) -> pd.DataFrame:
+    """The stride table with the key-frame columns (``KEY_FRAME_COLUMNS`` of the columns module).
+
+    Each usable stride gets the frame its per-stride value comes from (``hip_extension_frame``:
+    the frame whose thigh angle is the stride's ``hip_extension_deg``); other strides get
+    ``<NA>``. A camera roll does not move these frames (it turns every angle by the same amount).
+    """
+    out = strides.copy()
+    for col in C.KEY_FRAME_COLUMNS:
+        out[col] = pd.array([pd.NA] * len(out), dtype="Int64")
+    if not len(out):
+        return out
+    pts = running_frame(tracks, facing=facing)
+    for i, row in out[out[C.USABLE]].iterrows():
+        values = _stride_values(pts, tracks.time_s, row, leg_px)
+        for col in C.KEY_FRAME_COLUMNS:
+            if np.isfinite(values[col]):
+                out.loc[i, col] = int(values[col])
+    return out
+
+
 def _stride_values(pts: np.ndarray, t: np.ndarray, row: pd.Series, leg_px: float) -> dict:
     side = str(row[C.SIDE])
     fs, to = float(row[C.FOOT_STRIKE_S]), float(row[C.TOE_OFF_S])
@@ -420,11 +443,18 @@ def _stride_values(pts: np.ndarray, t: np.ndarray, row: pd.Series, leg_px: float
     out["knee_flexion_peak_stance_deg"] = _peak(
         knee_flexion_deg(mid[:, idx("hip")], mid[:, idx("knee")], mid[:, idx("ankle")])
     )
-    # peak thigh extension: from mid-stance to just after toe-off (it peaks at or just after
-    # toe-off; the margin keeps a toe-off timed a frame early from cutting the peak)
-    a, b = HIP_EXTENSION_WINDOW
-    _, late = _window(pts, t, fs + a * contact, to + b * contact)
-    out["hip_extension_deg"] = _peak(segment_angle_deg(late[:, idx("hip")], late[:, idx("knee")]))
+    out[C.KNEE_FLEXION_PEAK_STANCE_FRAME] = _peak_frame(
+        knee_flexion_deg(pts[:, idx("hip")], pts[:, idx("knee")], pts[:, idx("ankle")]),
+        t, fs + a * contact, fs + b * contact,
+    )  # fmt: skip
+    # peak thigh extension: the frame of the peak from mid-stance to the toe-off frame, and the
+    # angle at that very frame
+    thigh = segment_angle_deg(pts[:, idx("hip")], pts[:, idx("knee")])
+    toe_off_frame = row.get(C.TOE_OFF_FRAME)
+    last = float(t[int(toe_off_frame)]) if pd.notna(toe_off_frame) else to
+    frame = _peak_frame(thigh, t, fs + HIP_EXTENSION_FROM * contact, last, closed=True)
+    out[C.HIP_EXTENSION_FRAME] = frame
+    out["hip_extension_deg"] = float(thigh[int(frame)]) if np.isfinite(frame) else np.nan
 
     # trunk: hips to shoulder midpoint over the stride's frames
     in_stride = (t >= start) & (t < end)
@@ -443,6 +473,18 @@ def _stride_values(pts: np.ndarray, t: np.ndarray, row: pd.Series, leg_px: float
     out["step_length_leg"] = speed * float(row[C.STEP_TIME_S])
     out["contact_length_leg"] = speed * contact
     return {k: float(v) for k, v in out.items()}
+
+
+def _peak_frame(
+    values: np.ndarray, t: np.ndarray, a: float, b: float, *, closed: bool = False
+) -> float:
+    """Index of the frame with the largest value with ``a < t < b`` (``<= b`` when
+    ``closed``), as a float (NaN when none is finite)."""
+    inside = (t > a) & ((t <= b) if closed else (t < b)) & np.isfinite(values)
+    idx = np.flatnonzero(inside)
+    if idx.size == 0:
+        return float("nan")
+    return float(idx[int(np.argmax(values[idx]))])
 
 
 def _hips(points: np.ndarray) -> np.ndarray:

@@ -24,6 +24,7 @@ Conventions
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Sequence
 
@@ -32,7 +33,10 @@ import pandas as pd
 from scipy.signal import butter, periodogram, sosfiltfilt
 from scipy.stats import theilslopes
 
+from gaitlab.config import EventSettings, SideDifferenceSettings, load_defaults
 from gaitlab.events import columns as C
+from gaitlab.events.count import shortfall_cause
+from gaitlab.events.rhythm import feet_step_time_s
 from gaitlab.metrics import registry
 from gaitlab.metrics.common import SideSummary, from_summary, shortfall_reason, summarise_sides
 from gaitlab.metrics.registry import make_metric
@@ -40,6 +44,7 @@ from gaitlab.pose.body import HEIGHT_PER_LEG_LENGTH, leg_length_px
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.result import Metric
 from gaitlab.signals.runs import true_runs
+from gaitlab.signals.view import ViewEstimate, classify_view
 from gaitlab.words import say
 
 #: Step frequencies searched by the spectral cross-check (Hz): 96-252 steps/min.
@@ -58,6 +63,8 @@ def timing_metrics(
     height_m: float | None = None,
     clip: str | None = None,
     min_per_side: int,
+    view: ViewEstimate | None = None,
+    events: EventSettings | None = None,
 ) -> dict[str, Metric]:
     """Every timing metric of a clip.
 
@@ -74,6 +81,11 @@ def timing_metrics(
     min_per_side
         Fewest usable steps (or strides) per side for a value (the analysis passes
         ``[findings] min_steps_per_side``).
+    view
+        The clip's view (for the running rhythm and the analysed stretch); None: classified
+        from the tracks.
+    events
+        The ``[events]`` settings (left/right resolution, rhythm); None for the defaults.
 
     Returns
     -------
@@ -83,32 +95,44 @@ def timing_metrics(
         ``step_time_asymmetry_pct``, ``vertical_oscillation_leg`` and
         ``vertical_oscillation_cm``.
     """
+    cfg = events if events is not None else load_defaults().events
+    view = view if view is not None else classify_view(tracks)
     ok = strides[strides[C.USABLE]] if len(strides) else strides
     side = ok[C.SIDE].to_numpy(dtype=object)
     other = np.where(side == "left", "right", "left")
+    error_ms = systematic_side_error_ms(tracks.fps, cfg.sides)
 
-    def summary(values: np.ndarray, sides: np.ndarray) -> SideSummary:
-        return summarise_sides(values, sides, min_per_side=min_per_side)
+    def summary(column: str, scale: float, sides: np.ndarray, ms_per_unit: float = 1.0):
+        values = ok[column].to_numpy(float) * scale
+        s = summarise_sides(values, sides, min_per_side=min_per_side)
+        return resolve_sides(s, values, sides, error=error_ms / ms_per_unit, z=cfg.sides.z)
 
-    step = summary(ok[C.STEP_TIME_S].to_numpy(float) * 1000, other)
-    stride = summary(ok[C.STRIDE_TIME_S].to_numpy(float) * 1000, side)
-    contact = summary(ok[C.CONTACT_TIME_S].to_numpy(float) * 1000, side)
-    flight = summary(ok[C.FLIGHT_TIME_S].to_numpy(float) * 1000, other)
-    duty = summary(ok[C.DUTY_FACTOR].to_numpy(float) * 100, side)
+    stride_ms = float(np.median(ok[C.STRIDE_TIME_S])) * 1000 if len(ok) else float("nan")
+    step, step_note = summary(C.STEP_TIME_S, 1000, other)
+    stride, stride_note = summary(C.STRIDE_TIME_S, 1000, side)
+    contact, contact_note = summary(C.CONTACT_TIME_S, 1000, side)
+    flight, flight_note = summary(C.FLIGHT_TIME_S, 1000, other)
+    duty, duty_note = summary(C.DUTY_FACTOR, 100, side, ms_per_unit=stride_ms / 100)
     n_usable = {s: int((side == s).sum()) for s in ("left", "right")}
     shortfall = shortfall_reason(n_usable["left"], n_usable["right"], len(strides), min_per_side)
+    if min(n_usable.values()) < min_per_side:
+        cause = shortfall_cause(strides, tracks, view)
+        shortfall = f"{shortfall}. {cause}" if cause else shortfall
 
     metrics: dict[str, Metric] = {}
-    metrics["cadence_spm"] = _cadence(ok, tracks, step, shortfall, clip, other)
-    for name, s in (
-        ("step_time_ms", step),
-        ("stride_time_ms", stride),
-        ("contact_time_ms", contact),
-        ("flight_time_ms", flight),
-        ("duty_factor_pct", duty),
+    metrics["cadence_spm"] = _cadence(
+        ok, tracks, step, shortfall, clip, other, view=view, events=cfg,
+        min_per_side=min_per_side,
+    )  # fmt: skip
+    for name, s, note in (
+        ("step_time_ms", step, step_note),
+        ("stride_time_ms", stride, stride_note),
+        ("contact_time_ms", contact, contact_note),
+        ("flight_time_ms", flight, flight_note),
+        ("duty_factor_pct", duty, duty_note),
     ):
-        metrics[name] = from_summary(name, s, clip=clip, shortfall=shortfall)
-    for base, s in (("contact_time", contact), ("step_time", step)):
+        metrics[name] = from_summary(name, s, clip=clip, shortfall=shortfall, reason=note)
+    for base, s, note in (("contact_time", contact, contact_note), ("step_time", step, step_note)):
         name = f"{base}_asymmetry_pct"
         metrics[name] = make_metric(
             name,
@@ -117,10 +141,41 @@ def timing_metrics(
             left=s.left,
             right=s.right,
             clip=clip,
-            reason=None if s.value is not None else shortfall,
+            reason=note if s.value is not None else shortfall,
         )
     metrics.update(_vertical_oscillation(ok, tracks, height_m, shortfall, clip, min_per_side))
     return metrics
+
+
+def systematic_side_error_ms(fps: float, sides: SideDifferenceSettings) -> float:
+    """The near/far foot's systematic timing difference allowed for (ms) at a frame rate."""
+    return max(sides.systematic_frames * 1000.0 / fps, sides.systematic_min_ms)
+
+
+def resolve_sides(
+    s: SideSummary, values: np.ndarray, sides: np.ndarray, *, error: float, z: float
+) -> tuple[SideSummary, str | None]:
+    """Keep the per-side means only when they differ by more than the method can tell apart.
+
+    The limit is ``z`` standard errors of the difference of the two means (from the spread of
+    each side's values) plus ``error``, the systematic near/far difference of the events (in
+    the values' unit). Below it the per-side means and the asymmetry are dropped and a note
+    (a catalogue sentence) says why.
+    """
+    if s.left is None or s.right is None:
+        return s, None
+    se2 = 0.0
+    for side in ("left", "right"):
+        v = values[(sides == side) & np.isfinite(values)]
+        se2 += float(np.var(v, ddof=1)) / v.size if v.size > 1 else 0.0
+    limit = z * float(np.sqrt(se2)) + error
+    diff = abs(s.left - s.right)
+    if diff > limit:
+        return s, None
+    mean = 0.5 * abs(s.left + s.right)
+    pct = f"{100 * limit / mean:.0f}%" if mean > 0 else f"{limit:.0f}"
+    note = say("timing.sides_within_error", diff=f"{100 * diff / mean:.0f}%", limit=pct)
+    return dataclasses.replace(s, left=None, right=None, asymmetry_pct=None), note
 
 
 def _cadence(
@@ -130,17 +185,51 @@ def _cadence(
     shortfall: str,
     clip: str | None,
     step_sides: np.ndarray,
+    *,
+    view: ViewEstimate,
+    events: EventSettings,
+    min_per_side: int,
 ) -> Metric:
-    """Cadence from the median step time, cross-checked by the pelvis bounce spectrum."""
+    """Cadence from the usable strides, or from a few of them, or from the running rhythm.
+
+    With enough usable strides: the stride period fitted to their foot strikes, cross-checked
+    by the pelvis bounce spectrum. With fewer (at least ``[events.rhythm] min_strides``): the
+    same fit over those, with a note. With fewer still, when the runner runs for at least
+    ``min_running_s`` in the analysed stretch: the running rhythm (:func:`rhythm_cadence`),
+    with a note. Otherwise no value.
+    """
     if step.value is None:
-        return make_metric("cadence_spm", value=None, clip=clip, reason=shortfall, accuracy=None)
+        running_s = running_time_s(tracks, view)
+        if running_s < events.rhythm.min_running_s:
+            note = say(
+                "timing.cadence_too_short",
+                running_s=running_s,
+                needed_s=events.rhythm.min_running_s,
+            )
+            return make_metric(
+                "cadence_spm", value=None, clip=clip, reason=f"{shortfall}. {note}", accuracy=None
+            )
+    if step.value is None and len(ok) < events.rhythm.min_strides:
+        value, note = rhythm_cadence(tracks, view, events)
+        if value is None:
+            reason = f"{shortfall}. {note}" if note else shortfall
+            return make_metric("cadence_spm", value=None, clip=clip, reason=reason, accuracy=None)
+        return make_metric(
+            "cadence_spm",
+            value=value,
+            clip=clip,
+            accuracy=registry.accuracy("cadence_spm", "rhythm"),
+            estimate=True,
+            reason=note,
+        )
     steps_s = ok[C.STEP_TIME_S].to_numpy(float)
     stride_s = stride_period_s(ok)
     cadence = 120.0 / stride_s
-    per_side = {s: 60.0 / float(np.median(steps_s[step_sides == s])) for s in ("left", "right")}
     spectral = spectral_cadence_spm(tracks)
     how = say("metric.how.cadence", n=len(ok))
     reason = None
+    if step.value is None:
+        reason = say("timing.cadence_few_strides", n=len(ok), needed=min_per_side)
     if spectral is None:
         how += say("metric.how.cadence_no_check")
     else:
@@ -148,6 +237,9 @@ def _cadence(
         how += say("metric.how.cadence_check", spectral=spectral, diff_pct=diff_pct)
         if abs(diff_pct) > CADENCE_AGREEMENT_PCT:
             reason = say("metric.reason.cadence_disagreement", diff_pct=diff_pct)
+    per_side: dict[str, float | None] = {"left": None, "right": None}
+    if step.left is not None and step.right is not None:
+        per_side = {s: 60.0 / float(np.median(steps_s[step_sides == s])) for s in ("left", "right")}
     return make_metric(
         "cadence_spm",
         value=cadence,
@@ -159,6 +251,38 @@ def _cadence(
         clip=clip,
         reason=reason,
     )
+
+
+def running_time_s(tracks: PoseTracks, view: ViewEstimate) -> float:
+    """Seconds with the runner in view in the analysed part of the clip (its stretch when the
+    view found one)."""
+    part = tracks.slice_frames(*view.frames) if view.frames is not None else tracks
+    return float(part.has_pose.sum()) / part.fps
+
+
+def rhythm_cadence(
+    tracks: PoseTracks, view: ViewEstimate, events: EventSettings
+) -> tuple[float | None, str | None]:
+    """Cadence (steps/min) from the running rhythm, and the note beside it (or why none).
+
+    Two estimates must agree within ``[events.rhythm] max_disagreement_pct``: the feet's
+    alternation (:func:`gaitlab.events.rhythm.feet_step_time_s`) and the pelvis's bounce
+    (:func:`spectral_cadence_spm`); the value is the pelvis's (the more precise of the two on
+    the rendered runners). Only the stretch of the clip that shows the runner counts, and the
+    runner must run there for ``min_running_s``.
+    """
+    part = tracks.slice_frames(*view.frames) if view.frames is not None else tracks
+    if view.label == "unsuitable":
+        return None, None
+    step_s = feet_step_time_s(part, view, step_time_range_s=tuple(events.side.step_time_range_s))
+    feet = 60.0 / step_s if np.isfinite(step_s) else None
+    pelvis = spectral_cadence_spm(part)
+    if feet is None or pelvis is None:
+        return None, None
+    diff_pct = abs(pelvis - feet) / feet * 100
+    if diff_pct > events.rhythm.max_disagreement_pct:
+        return None, say("timing.cadence_rhythm_disagrees", feet=feet, pelvis=pelvis)
+    return pelvis, say("timing.cadence_rhythm", diff_pct=diff_pct)
 
 
 def stride_period_s(strides: pd.DataFrame) -> float:

@@ -34,18 +34,27 @@ from gaitlab.pose.people import (
     PeopleLook,
     PeopleSeen,
     look_at_people,
+    look_in_tiles,
     look_times_s,
     n_closer_frames,
     n_look_frames,
     n_runner_samples,
     needs_closer_look,
+    needs_tiles,
     settle,
 )
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.video import Frame, VideoInfo, frames_at, iter_frames, probe
 from gaitlab.words import say
 
-__all__ = ["LookHandler", "PoseResult", "extract_pose", "n_runner_samples", "track_clip"]
+__all__ = [
+    "LookHandler",
+    "PoseResult",
+    "closer_look",
+    "extract_pose",
+    "n_runner_samples",
+    "track_clip",
+]
 
 #: Takes a frame of the look for people and the pose tracked in it (or None).
 LookHandler = Callable[[Frame, PoseArrays | None], None]
@@ -277,6 +286,39 @@ def track_clip(
     return _run_pass(plan, chunks, _Progress(info.n_frames, progress), meta)
 
 
+def closer_look(
+    path: str | Path,
+    info: VideoInfo,
+    model: ModelFile,
+    settings: Settings,
+    seen: PeopleSeen,
+    frames: Sequence[Frame] | None = None,
+) -> tuple[PeopleSeen, Sequence[Frame] | None]:
+    """The look that decides when the first one was not clear (``gaitlab analyze`` and
+    ``gaitlab check`` both take it): more frames when one runner was not alone in every frame
+    looked at, then tiles of the frames when the runner is missing or small
+    (:func:`gaitlab.pose.people.look_in_tiles`).
+
+    ``frames``: those of the first look when at hand (else decoded again if needed). Returns
+    the look that decides and its frames (None when they were not decoded here).
+    """
+    options = LandmarkerOptions.from_settings(settings.pose)
+    size = (info.width_px, info.height_px)
+    slowmo = info.slowmo_factor
+    if needs_closer_look(seen):
+        n_closer = n_closer_frames(info.duration_s, settings)
+        if n_closer > seen.n_frames:
+            more = frames_at(path, look_times_s(info.duration_s, n_closer), slowmo_factor=slowmo)
+            closer = look_at_people(more, model.path, frame_size_px=size, options=options)
+            if settle(seen, closer) is closer:
+                seen, frames = closer, more
+    if needs_tiles(seen, size):
+        if frames is None:
+            frames = frames_at(path, seen.times_s, slowmo_factor=slowmo)
+        seen = look_in_tiles(seen, frames, model.path, frame_size_px=size, options=options)
+    return seen, frames
+
+
 def extract_pose(
     path: str | Path,
     model: ModelFile,
@@ -346,18 +388,11 @@ def extract_pose(
             progress=progress,
         )
         seen = look.result()
-    if needs_closer_look(seen):
-        # Not one runner alone in every frame looked at: look closer for the runner's path and,
-        # when they must be followed, track again following them (a second pass only such
-        # clips pay for).
-        n_closer = n_closer_frames(info.duration_s, settings)
-        closer = None
-        if n_closer > seen.n_frames:
-            frames = frames_at(
-                path, look_times_s(info.duration_s, n_closer), slowmo_factor=slowmo_factor
-            )
-            closer = look_at_people(frames, model.path, frame_size_px=frame_size, options=options)
-        seen = settle(seen, closer)
+    if needs_closer_look(seen) or needs_tiles(seen, frame_size):
+        # Not one runner alone in every frame looked at, or a runner too small to be sure of:
+        # look closer for the runner's path (in tiles of the frames when small) and, when they
+        # must be followed, track again following them (a second pass only such clips pay for).
+        seen, _ = closer_look(path, info, model, settings, seen)
         if seen.runner is not None and seen.runner.follows:
             tracks = track_clip(
                 path,

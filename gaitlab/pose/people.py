@@ -38,6 +38,7 @@ from gaitlab.pose.landmarker import (
     link_sightings,
     open_landmarker,
     result_arrays,
+    sight_people_in_tiles,
     to_mp_image,
 )
 from gaitlab.pose.landmarks import INDEX
@@ -49,6 +50,9 @@ MAX_PEOPLE: int = 3
 BLANK_MARGIN: tuple[float, float] = (0.15, 0.1)
 #: Grey level people are blanked with.
 BLANK_LEVEL: int = 127
+#: A runner found on whole frames shorter than this share of the frame's shorter side (or no
+#: runner at all) makes the look go again in tiles (:func:`look_in_tiles`).
+SMALL_RUNNER_SHARE: float = 0.25
 
 
 # --------------------------------------------------------------------------- which frames
@@ -314,6 +318,38 @@ def needs_closer_look(seen: PeopleSeen) -> bool:
 def settle(first: PeopleSeen, closer: PeopleSeen | None) -> PeopleSeen:
     """The look that decides: the closer one when it found a runner, else the first."""
     return closer if closer is not None and closer.runner is not None else first
+
+
+def needs_tiles(seen: PeopleSeen, frame_size_px: tuple[int, int]) -> bool:
+    """True when no runner was found on whole frames, or one too small for the whole-frame
+    detector to be sure of (:data:`SMALL_RUNNER_SHARE`)."""
+    runner = seen.runner
+    return runner is None or runner.height_px < SMALL_RUNNER_SHARE * min(frame_size_px)
+
+
+def look_in_tiles(
+    seen: PeopleSeen,
+    frames: Sequence[Any],
+    model_path: str | Path,
+    *,
+    frame_size_px: tuple[int, int],
+    options: LandmarkerOptions | None = None,
+) -> PeopleSeen:
+    """``seen`` with the runner found in tiles of the same frames
+    (:func:`gaitlab.pose.landmarker.sight_people_in_tiles`) when that runner scores higher,
+    followed with a crop window; else ``seen`` unchanged."""
+    tiled = sight_people_in_tiles(frames, model_path, options=options)
+    in_tiles = choose_runner(tiled, n_samples=len(frames), frame_size_px=frame_size_px)
+    if in_tiles is None or (seen.runner is not None and in_tiles.score <= seen.runner.score):
+        return seen
+    crop = in_tiles.crop_size_px or _crop_for(tiled, frame_size_px)
+    return dataclasses.replace(seen, runner=dataclasses.replace(in_tiles, crop_size_px=crop))
+
+
+def _crop_for(sightings: list[PersonSighting], frame_size: tuple[int, int]) -> tuple[int, int]:
+    """A follow window for a small runner seen in tiles (as :func:`choose_runner` makes)."""
+    side = 1.5 * max(max(s.box_xyxy_px[2] - s.box_xyxy_px[0], s.height_px) for s in sightings)
+    return int(min(frame_size[0], side)), int(min(frame_size[1], side))
 
 
 class PeopleLook:

@@ -26,6 +26,7 @@ import numpy as np
 
 from gaitlab.config import Settings, as_settings
 from gaitlab.errors import InputError
+from gaitlab.pose.extract import closer_look
 from gaitlab.pose.landmarker import LandmarkerOptions, RunnerChoice, track_pose
 from gaitlab.pose.model import ModelFile, find_model
 from gaitlab.pose.people import (
@@ -33,10 +34,9 @@ from gaitlab.pose.people import (
     box_of,
     look_at_people,
     look_times_s,
-    n_closer_frames,
     n_look_frames,
     needs_closer_look,
-    settle,
+    needs_tiles,
 )
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.quality import checks as ck
@@ -150,17 +150,12 @@ def look_once(
     """
     options = LandmarkerOptions.from_settings(settings.pose)
     size = (info.width_px, info.height_px)
-    slowmo = info.slowmo_factor
     n = int(n or n_look_frames(info.duration_s, settings))
-    frames = frames_at(path, look_times_s(info.duration_s, n), slowmo_factor=slowmo)
+    frames = frames_at(path, look_times_s(info.duration_s, n), slowmo_factor=info.slowmo_factor)
     seen = look_at_people(frames, model.path, frame_size_px=size, options=options)
-    if needs_closer_look(seen):
-        n_closer = n_closer_frames(info.duration_s, settings)
-        if n_closer > seen.n_frames:
-            more = frames_at(path, look_times_s(info.duration_s, n_closer), slowmo_factor=slowmo)
-            closer = look_at_people(more, model.path, frame_size_px=size, options=options)
-            if settle(seen, closer) is closer:
-                return closer, more
+    if needs_closer_look(seen) or needs_tiles(seen, size):
+        seen, looked = closer_look(path, info, model, settings, seen, frames)
+        frames = list(looked) if looked is not None else frames
     return seen, frames
 
 
@@ -395,22 +390,13 @@ def assemble_checks(
 def usable_strides(
     tracks: PoseTracks, settings: Settings, *, view: Any | None = None
 ) -> dict[str, int]:
-    """Usable strides of each side in ``tracks``, found as ``gaitlab analyze`` finds them
-    (view, cleaning, contact detection, stride table), so that ``check`` and ``analyze`` count
-    the same strides on the same frames (``view``: when already classified)."""
-    from gaitlab.events import columns as C
-    from gaitlab.events.detect import detect_contacts
-    from gaitlab.events.strides import stride_table
-    from gaitlab.signals.clean import clean
-    from gaitlab.signals.view import classify_view
+    """Usable strides of each side in ``tracks``, found by the function ``gaitlab analyze``
+    finds them with (:func:`gaitlab.events.count.find_strides`), so that ``check`` and
+    ``analyze`` count the same strides on the same frames (``view``: when already classified).
+    """
+    from gaitlab.events.count import find_strides
 
-    view = view if view is not None else classify_view(tracks)
-    cleaned = clean(
-        tracks, settings.signals, view=view.label if view.label != "unsuitable" else None
-    )
-    table = stride_table(detect_contacts(cleaned.tracks), cleaned.tracks)
-    ok = table[table[C.USABLE]] if len(table) else table
-    return {side: int((ok[C.SIDE] == side).sum()) for side in ("left", "right")}
+    return find_strides(tracks, view=view, settings=settings).usable_per_side()
 
 
 def strides_timed(

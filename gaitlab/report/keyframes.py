@@ -186,9 +186,11 @@ def side_moments(
     knee_peak = peak_frame(
         sagittal.knee_flexion_deg(hip, knee, ankle), time_s, fs + a * contact, fs + b * contact
     )
-    a, b = sagittal.HIP_EXTENSION_WINDOW
     hip_peak = peak_frame(
-        sagittal.segment_angle_deg(hip, knee), time_s, fs + a * contact, to + b * contact
+        sagittal.segment_angle_deg(hip, knee),
+        time_s,
+        fs + sagittal.HIP_EXTENSION_FROM * contact,
+        to,
     )
     computed = {
         "foot_strike": nearest_frame(time_s, fs),

@@ -2,14 +2,19 @@
 
 Order and why:
 
-1. :func:`~gaitlab.signals.swaps.fix_swaps` first: a swapped frame is a jump of a whole leg,
+1. :func:`~gaitlab.signals.swaps.fix_swaps` first (in side views on image coordinates only:
+   measured on the real clips and the renders, MediaPipe's world depth follows its own labels
+   and kept swaps that the image shows): a swapped frame is a jump of a whole leg,
    which the outlier test would blank (losing both legs' data in those frames); undone first,
    the frame keeps its data. The swap fit caps each landmark's error, so the isolated outliers
    still present do not force swaps.
-2. :func:`~gaitlab.signals.outliers.reject_outliers`: blank single-landmark glitches that are left.
-3. :func:`~gaitlab.signals.gaps.fill_gaps`: interpolate the short gaps left by dropped frames
+2. :func:`~gaitlab.signals.legs.drop_lost_leg`: where the model drew both legs on one leg (the
+   swing leg lost behind the stance leg), blank the lost one, so that it is not taken for a
+   second foot on the ground and no key frame shows it.
+3. :func:`~gaitlab.signals.outliers.reject_outliers`: blank single-landmark glitches that are left.
+4. :func:`~gaitlab.signals.gaps.fill_gaps`: interpolate the short gaps left by dropped frames
    and by step 2, so that the filter and the event fits see continuous runs.
-4. :func:`~gaitlab.signals.filters.lowpass` last (it needs gap-free runs, and must not smear
+5. :func:`~gaitlab.signals.filters.lowpass` last (it needs gap-free runs, and must not smear
    swaps or outliers into their neighbours). With the ``"auto"`` cut-off it is skipped at
    30 fps (see :mod:`gaitlab.signals.filters`).
 """
@@ -26,6 +31,7 @@ from gaitlab.pose.landmarks import INDEX
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.signals.filters import lowpass
 from gaitlab.signals.gaps import GAIT_LANDMARKS, Gap, fill_gaps, find_gaps
+from gaitlab.signals.legs import drop_lost_leg
 from gaitlab.signals.outliers import reject_outliers
 from gaitlab.signals.swaps import fix_swaps
 
@@ -42,6 +48,8 @@ class CleanReport:
         Frames in which the pose model found a person.
     swapped_frames
         Indices of frames whose leg labels were exchanged back.
+    lost_leg_frames
+        Indices of frames where both skeleton legs lay on one leg (the lost one was blanked).
     outliers_removed
         Landmark samples blanked as implausible.
     samples_filled
@@ -57,6 +65,7 @@ class CleanReport:
     n_frames: int
     frames_with_pose: int
     swapped_frames: tuple[int, ...]
+    lost_leg_frames: tuple[int, ...]
     outliers_removed: int
     samples_filled: int
     frames_filled: int
@@ -67,6 +76,7 @@ class CleanReport:
         """JSON-friendly form."""
         d = dataclasses.asdict(self)
         d["swapped_frames"] = list(self.swapped_frames)
+        d["lost_leg_frames"] = list(self.lost_leg_frames)
         d["long_gaps"] = [
             {**dataclasses.asdict(g), "duration_s": g.duration_s} for g in self.long_gaps
         ]
@@ -111,8 +121,14 @@ def clean(
     """
     cfg = settings if settings is not None else load_defaults().signals
     max_gap_s = cfg.max_gap_s
-    out = fix_swaps(tracks, view=view)
+    # side views: image coordinates only (MediaPipe's world depth follows its own labels, so a
+    # mislabelled leg carries a consistent depth that argues for the mislabelling)
+    out = fix_swaps(tracks, view=view, use_world=view != "side")
     swapped = out.meta["steps"][-1]["swapped_frames"]
+    lost: list[int] = []
+    if cfg.lost_leg_max_distance_leg > 0:
+        out = drop_lost_leg(out, max_distance_leg=cfg.lost_leg_max_distance_leg)
+        lost = out.meta["steps"][-1]["lost_leg_frames"]
     out = reject_outliers(
         out, max_speed_leg_per_s=cfg.max_speed_leg_per_s, min_visibility=cfg.min_visibility
     )
@@ -126,6 +142,7 @@ def clean(
         n_frames=tracks.n_frames,
         frames_with_pose=int(tracks.has_pose.sum()),
         swapped_frames=tuple(int(i) for i in swapped),
+        lost_leg_frames=tuple(int(i) for i in lost),
         outliers_removed=int(n_outliers),
         samples_filled=int(filled.sum()),
         frames_filled=int(filled[:, gait_idx].any(axis=1).sum()),

@@ -39,6 +39,12 @@ SIDE_MIN_ANGLE_DEG: float = 55.0
 FRONTAL_MAX_ANGLE_DEG: float = 35.0
 #: Least share of frames with a pose (and with visible feet) for a usable clip.
 MIN_POSE_SHARE: float = 0.5
+#: A clip that shows the runner in fewer frames is still used when one stretch of it shows the
+#: runner this long (s, gaps up to ``STRETCH_MAX_GAP_S`` bridged): a runner moving away from a
+#: still camera is large enough for a few seconds and then too small to find. Only that stretch
+#: is analysed (:attr:`ViewEstimate.frames`).
+MIN_STRETCH_S: float = 2.0
+STRETCH_MAX_GAP_S: float = 0.25
 #: Horizontal travel of the pelvis (5th to 95th percentile, leg lengths) above which a side clip
 #: is overground; treadmill runners drift by about 0.1-0.4 leg lengths.
 OVERGROUND_TRAVEL_LEG: float = 1.0
@@ -70,6 +76,9 @@ class ViewEstimate:
         Horizontal travel of the pelvis across the clip (5th-95th percentile) in leg lengths.
     reasons
         The cues behind the decision, one short technical statement each.
+    frames
+        ``(start, stop)``: the frames analysed when only a stretch of the clip shows the runner
+        (see :data:`MIN_STRETCH_S`); None when the whole clip is.
     """
 
     label: ViewLabel
@@ -79,11 +88,13 @@ class ViewEstimate:
     camera_angle_deg: float | None = None
     travel_leg: float | None = None
     reasons: tuple[str, ...] = ()
+    frames: tuple[int, int] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly form."""
         d = dataclasses.asdict(self)
         d["reasons"] = list(self.reasons)
+        d["frames"] = list(self.frames) if self.frames is not None else None
         return d
 
 
@@ -102,13 +113,24 @@ def classify_view(tracks: PoseTracks) -> ViewEstimate:
         feet, or when the camera looks at the runner obliquely (between 35 and 55 degrees).
     """
     reasons: list[str] = []
-    trunk_ok = _finite_rows(tracks, ("left_shoulder", "right_shoulder", "left_hip", "right_hip"))
-    feet_ok = _finite_rows(
-        tracks, ("left_heel", "right_heel", "left_foot_index", "right_foot_index")
-    )
-    share = float((trunk_ok & feet_ok).mean()) if tracks.n_frames else 0.0
+    visible = body_visible(tracks)
+    share = float(visible.mean()) if tracks.n_frames else 0.0
     leg_px = leg_length_px(tracks)
     if share < MIN_POSE_SHARE or not np.isfinite(leg_px) or leg_px <= 0:
+        start, stop = runner_stretch(tracks, visible)
+        if (stop - start) / tracks.fps >= MIN_STRETCH_S and stop - start < tracks.n_frames:
+            part = classify_view(tracks.slice_frames(start, stop))
+            if part.label != "unsuitable":
+                seen = say(
+                    "view.reason.stretch",
+                    share=share,
+                    first=start,
+                    last=stop - 1,
+                    seconds=(stop - start) / tracks.fps,
+                )
+                return dataclasses.replace(
+                    part, reasons=(seen, *part.reasons), frames=(start, stop)
+                )
         reasons.append(say("view.reason.too_few_poses", share=share, need=MIN_POSE_SHARE))
         return ViewEstimate("unsuitable", None, 1.0 - share, None, reasons=tuple(reasons))
 
@@ -166,6 +188,58 @@ def classify_view(tracks: PoseTracks) -> ViewEstimate:
         travel_leg=_round(travel_leg),
         reasons=tuple(reasons),
     )
+
+
+def view_as_set(tracks: PoseTracks, label: ViewLabel) -> ViewEstimate:
+    """The view a person says a clip shows (``side``, ``rear`` or ``front``), with the running
+    direction and the setting read from the clip as :func:`classify_view` reads them.
+
+    For a therapist who corrects the view gaitlab found (the web app's clip page): the
+    confidence is 1 and the reasons say the view was set by hand and what was found.
+    """
+    seen = classify_view(tracks)
+    if label == seen.label:
+        by_hand = say("view.reason.set_by_hand")
+        return dataclasses.replace(seen, confidence=1.0, reasons=(*seen.reasons, by_hand))
+    reasons = [say("view.reason.set_by_hand_to", label=label, seen=seen.label)]
+    facing: Facing | None = None
+    leg_px = leg_length_px(tracks)
+    if label == "side" and np.isfinite(leg_px) and leg_px > 0:
+        score, _, cue_text = _facing_cues(tracks, leg_px)
+        facing = "left" if score < 0 else "right"
+        reasons.append(say("view.reason.facing", facing=facing, cues=cue_text))
+    travel = seen.travel_leg
+    setting: Setting = seen.setting or (
+        "overground" if travel is not None and travel > OVERGROUND_TRAVEL_LEG else "treadmill"
+    )
+    return ViewEstimate(
+        label, facing, 1.0, setting, camera_angle_deg=seen.camera_angle_deg, travel_leg=travel,
+        reasons=tuple(reasons), frames=seen.frames,
+    )  # fmt: skip
+
+
+def body_visible(tracks: PoseTracks) -> np.ndarray:
+    """``(T,)`` True in frames showing the trunk (shoulders, hips) and both feet."""
+    trunk_ok = _finite_rows(tracks, ("left_shoulder", "right_shoulder", "left_hip", "right_hip"))
+    feet_ok = _finite_rows(
+        tracks, ("left_heel", "right_heel", "left_foot_index", "right_foot_index")
+    )
+    return trunk_ok & feet_ok
+
+
+def runner_stretch(tracks: PoseTracks, visible: np.ndarray | None = None) -> tuple[int, int]:
+    """``(start, stop)``: the longest stretch of frames showing the runner's trunk and feet,
+    gaps up to :data:`STRETCH_MAX_GAP_S` bridged (``(0, 0)`` when none)."""
+    visible = body_visible(tracks) if visible is None else visible
+    idx = np.flatnonzero(visible)
+    if idx.size == 0:
+        return 0, 0
+    max_gap = max(1, round(STRETCH_MAX_GAP_S * tracks.fps))
+    breaks = np.flatnonzero(np.diff(idx) > max_gap)
+    starts = np.r_[idx[0], idx[breaks + 1]]
+    stops = np.r_[idx[breaks], idx[-1]] + 1
+    k = int(np.argmax(stops - starts))
+    return int(starts[k]), int(stops[k])
 
 
 def _round(x: float) -> float | None:
