@@ -90,6 +90,9 @@ class PoseSettings:
     runner_sample_max: int = field(metadata=at_least(1))
     runner_dense_frames_per_s: float = field(metadata=above(0.0))
     runner_dense_max: int = field(metadata=at_least(0))
+    chunks: int = field(metadata=at_least(0))
+    chunk_warmup_frames: int = field(metadata=at_least(1))
+    chunk_min_frames: int = field(metadata=at_least(1))
 
 
 @dataclasses.dataclass(frozen=True)
