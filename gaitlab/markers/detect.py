@@ -293,11 +293,11 @@ def _measure(
     if ring.sum() < 8:
         return None
     fg = win[comp].mean(axis=0)
-    bg = np.median(win[ring], axis=0)
+    bg = win[ring].mean(axis=0)
     contrast = float(np.linalg.norm(fg - bg)) / 255.0
     if contrast < settings.min_contrast:
         return None
-    centre = subpixel_centre(win, comp, ring, md <= _INNER, settings.centre_method)
+    centre = subpixel_centre(win, comp, ring, md <= _INNER, settings.centre_method, (gx, gy))
     if centre is None:
         return None
     sx, sy, area = centre
@@ -333,7 +333,12 @@ def _opponent(rgb: np.ndarray) -> np.ndarray:
 
 
 def subpixel_centre(
-    win: np.ndarray, comp: np.ndarray, ring: np.ndarray, near: np.ndarray, method: str
+    win: np.ndarray,
+    comp: np.ndarray,
+    ring: np.ndarray,
+    near: np.ndarray,
+    method: str,
+    grid: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[float, float, float] | None:
     """Sub-pixel centre ``(x, y)`` in ``win``'s pixels and the area (px^2) of one blob.
 
@@ -354,6 +359,8 @@ def subpixel_centre(
         from 60% up (shading on a raised ball), and the weighted centroid. ``"rgb"``: the same
         share in RGB, unclipped. ``"binary"``: the centroid of the component. ``"ellipse"``:
         the centre of an ellipse fitted to the component's outline (``cv2.fitEllipse``).
+    grid
+        ``(x, y)`` pixel coordinates of ``win`` (``np.mgrid`` order y, x), when already made.
     """
     if method == "binary":
         ys, xs = np.nonzero(comp)
@@ -387,7 +394,7 @@ def subpixel_centre(
     total = float(w.sum())
     if total <= 0:
         return None
-    gy, gx = np.mgrid[0 : win.shape[0], 0 : win.shape[1]]
+    gx, gy = grid if grid is not None else np.mgrid[0 : win.shape[0], 0 : win.shape[1]][::-1]
     return float((w * gx).sum() / total), float((w * gy).sum() / total), area
 
 

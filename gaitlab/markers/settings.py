@@ -66,7 +66,7 @@ class MarkerSettings:
     sticker_diameter_mm: tuple[float, float] = (14.0, 40.0)
     min_radius_px: float = 1.5
     min_saturation: float = 0.35
-    min_chroma: float = 0.25
+    min_chroma: float = 0.16
     max_hue_spread_deg: float = 14.0
     hue_window_deg: float = 44.0
     max_elongation: float = 3.0

@@ -11,6 +11,7 @@ import numpy as np
 from gaitlab.errors import InputError
 from gaitlab.pose.landmarker import (
     DEFAULT_OPTIONS,
+    FrameObserver,
     LandmarkerOptions,
     PeopleLook,
     RunnerChoice,
@@ -108,6 +109,7 @@ def extract_pose(
     runner_dense_max: int = 30,
     min_duration_s: float = 1.0,
     progress: Callable[[int, int], None] | None = None,
+    frame_observer: FrameObserver | None = None,
 ) -> PoseResult:
     """Decode a clip, choose the runner and track their pose through every frame.
 
@@ -130,6 +132,9 @@ def extract_pose(
         Shorter clips cannot hold one running stride (at most 1 s) and are refused.
     progress
         Called with ``(frames_done, frames_total)`` as frames are processed.
+    frame_observer
+        Sees every frame of the pass whose tracks are returned, with the pose in it (e.g. the
+        sticker finder, :class:`gaitlab.markers.observer.MarkerObserver`).
 
     Raises
     ------
@@ -173,6 +178,7 @@ def extract_pose(
                 options=options,
                 progress=(lambda n: progress(n, total)) if progress else None,
                 meta=meta,
+                observer=frame_observer,
             )
 
     # One pass that tracks on whole frames and hands a few frames to a look for people, which

@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -33,6 +33,30 @@ from gaitlab.pose.landmarks import INDEX, N_LANDMARKS
 from gaitlab.pose.tracks import PoseTracks
 
 _L_HIP, _R_HIP = INDEX["left_hip"], INDEX["right_hip"]
+
+
+class FrameObserver(Protocol):
+    """Something that looks at every decoded frame of the pose pass, with the pose in it.
+
+    Frames are decoded once; work that needs pixels (e.g. :mod:`gaitlab.markers`) rides along.
+    ``reset`` is called before each pass (a clip may be tracked twice when the runner must be
+    followed).
+    """
+
+    def reset(self) -> None:
+        """Forget the frames of an earlier pass."""
+
+    def observe(
+        self,
+        frame_rgb: np.ndarray,
+        frame_index: int,
+        time_s: float,
+        landmarks_px: np.ndarray | None,
+        world_xyz_m: np.ndarray | None = None,
+    ) -> None:
+        """Look at one frame (``landmarks_px``: ``(33, 2)`` or None when no pose)."""
+
+
 _L_ANKLE, _R_ANKLE = INDEX["left_ankle"], INDEX["right_ankle"]
 
 
@@ -475,6 +499,7 @@ def track_pose(
     options: LandmarkerOptions = DEFAULT_OPTIONS,
     progress: Callable[[int], None] | None = None,
     meta: dict[str, Any] | None = None,
+    observer: FrameObserver | None = None,
 ) -> PoseTracks:
     """Track one pose through every frame (VIDEO mode) and return the tracks.
 
@@ -497,8 +522,12 @@ def track_pose(
         Called with the number of frames done after each frame.
     meta
         Metadata stored with the tracks.
+    observer
+        Handed every frame with the pose found in it (after :meth:`FrameObserver.reset`).
     """
     fw, fh = frame_size_px
+    if observer is not None:
+        observer.reset()
     times: list[float] = []
     img_rows: list[np.ndarray] = []
     world_rows: list[np.ndarray] = []
@@ -552,6 +581,14 @@ def track_pose(
                 world_rows.append(found[1])
                 vis_rows.append(found[2])
                 pres_rows.append(found[3])
+            if observer is not None:
+                observer.observe(
+                    frame.rgb,
+                    n - 1,
+                    t,
+                    None if found is None else found[0],
+                    None if found is None else found[1],
+                )
             if progress is not None:
                 progress(n)
     meta = {**(meta or {}), "tracker_resets": resets}
