@@ -342,6 +342,8 @@ def _second_pass(
             dist[t] = best_d / body.torso[t]
             rgb.append(best.rgb)
     keep = _consistent(centre, radius, elong, body.torso, time_s, settings)
+    if not _moves_with_pelvis(centre, keep, body):
+        return None
     centre[~keep] = np.nan
     radius[~keep] = np.nan
     score[~keep] = 0.0
@@ -406,6 +408,24 @@ def _consistent(
     with np.errstate(invalid="ignore"):
         keep &= ~(jump > settings.max_jump_torso * torso)
     return keep
+
+
+def _moves_with_pelvis(centre: np.ndarray, keep: np.ndarray, body: BodyFrames) -> bool:
+    """False for something fixed in the picture while the pelvis moves (the background).
+
+    The regression gain of the blob's image motion on the hip midpoint's must be at least 0.5.
+    When the pelvis hardly moves in the picture (a camera following the runner) there is
+    nothing to tell apart and the blob passes.
+    """
+    ok = keep & np.isfinite(body.hip).all(axis=1)
+    if ok.sum() < 5:
+        return True
+    a = centre[ok] - centre[ok].mean(axis=0)
+    b = body.hip[ok] - body.hip[ok].mean(axis=0)
+    spread = float(np.sqrt((b**2).sum(axis=1).mean()))
+    if spread < 0.02 * float(np.median(body.torso[ok])):
+        return True
+    return float((a * b).sum() / (b * b).sum()) >= 0.5
 
 
 def _resolve_shared(chosen: Mapping[str, tuple[MarkerTrack, np.ndarray]]) -> dict[str, MarkerTrack]:
