@@ -356,3 +356,76 @@ def test_tracks_save_and_load(side, tmp_path):
     assert back.as_dict() == side.tracks.as_dict()
     for m in side.tracks.markers:
         np.testing.assert_array_equal(back.centre(m), side.tracks.centre(m))
+
+
+# ------------------------------------------------------------------ pelvis angles
+
+
+def _tracks(layout: str, points: dict[str, np.ndarray], near_side=None) -> MarkerTracks:
+    from gaitlab.markers.model import MarkerTrack
+
+    n = len(next(iter(points.values())))
+    return MarkerTracks(
+        time_s=np.arange(n) / 30.0,
+        markers={
+            m: MarkerTrack(
+                m, np.asarray(p, float), np.full(n, 5.0), np.ones(n), (0, 200, 0), "green"
+            )
+            for m, p in points.items()
+        },
+        layout=layout,
+        near_side=near_side,
+        width_px=640,
+        height_px=480,
+        frames_with_pose=n,
+    )
+
+
+def test_obliquity_rear_and_front_in_runner_terms():
+    from gaitlab.markers.pelvis import drop_toward_swing_deg, obliquity_deg
+
+    # rear: the runner's right PSIS on image-right, 5 deg higher
+    a = math.radians(5)
+    left, right = (
+        np.array([[100.0, 200.0]]),
+        np.array([[100 + 60 * math.cos(a), 200 - 60 * math.sin(a)]]),
+    )
+    rear = _tracks("rear", {"psis_left": left, "psis_right": right})
+    assert obliquity_deg(rear)[0] == pytest.approx(5.0)
+    # the same picture with a camera rolled 2 deg counter-clockwise: 3 deg of it is the pelvis
+    assert obliquity_deg(rear, roll_deg=2.0)[0] == pytest.approx(3.0)
+    # in stance on the right foot the left side dropped: positive
+    assert drop_toward_swing_deg(obliquity_deg(rear), "right")[0] == pytest.approx(5.0)
+    assert drop_toward_swing_deg(obliquity_deg(rear), "left")[0] == pytest.approx(-5.0)
+    # front: the runner's right ASIS on image-left; image-left end higher = right higher
+    front = _tracks("front", {"asis_left": right, "asis_right": left})
+    assert obliquity_deg(front)[0] == pytest.approx(-5.0)
+    front = _tracks(
+        "front", {"asis_right": np.array([[100.0, 190.0]]), "asis_left": np.array([[160.0, 200.0]])}
+    )
+    assert obliquity_deg(front)[0] > 0
+
+
+@pytest.mark.parametrize("facing", [1, -1])
+def test_tilt_sign_roll_and_camera_behind(facing):
+    from gaitlab.markers.pelvis import tilt_deg
+
+    t = math.radians(12)
+    psis = np.array([[300.0, 400.0]])
+    asis = psis + np.array([[facing * 150 * math.cos(t), 150 * math.sin(t)]])  # ASIS lower
+    side = _tracks("side", {"asis_left": asis, "psis_left": psis}, near_side="left")
+    assert tilt_deg(side, facing)[0] == pytest.approx(12.0)
+    # roll: turn the whole picture 3 deg counter-clockwise about a point; the tilt is recovered
+    r = math.radians(3)
+    rot = np.array([[math.cos(r), math.sin(r)], [-math.sin(r), math.cos(r)]])
+    rolled = _tracks(
+        "side", {"asis_left": asis @ rot.T, "psis_left": psis @ rot.T}, near_side="left"
+    )
+    assert tilt_deg(rolled, facing, roll_deg=3.0)[0] == pytest.approx(12.0)
+    # a camera 30 deg behind the side: forward distances look cos(30) shorter
+    short = psis + np.array(
+        [[facing * 150 * math.cos(t) * math.cos(math.radians(30)), 150 * math.sin(t)]]
+    )
+    behind = _tracks("side", {"asis_left": short, "psis_left": psis}, near_side="left")
+    assert tilt_deg(behind, facing)[0] > 13.5
+    assert tilt_deg(behind, facing, behind_deg=30.0)[0] == pytest.approx(12.0)
