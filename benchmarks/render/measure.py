@@ -8,19 +8,21 @@ Two steps:
 2. ``evaluate``: the functions in ``methods.py`` on every frame; per clip and per method the
    error against ``<clip>.truth.json``; writes ``results.json`` and a Markdown table.
 
-Run with the project's venv (it needs mediapipe, PyAV, OpenCV, not torch)::
+Run from the repository root with the benchmark's environment (``setup.sh``)::
 
-    /work/venv/bin/python benchmarks/render/measure.py --renders /work/scratch/renders
+    benchmarks/render/.venv/bin/python benchmarks/render/measure.py
+    ... --renders DIR (default out/all), --only NAME... (default: the 14 clips of the main set),
+    --skip-extract
+
+Writes ``RESULTS_methods.md`` and ``.json`` here.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import math
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -31,8 +33,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import methods as m
+import results
 
-MODEL = Path("/work/main/models/pose_landmarker_full.task")
+HERE = Path(__file__).resolve().parent
 
 
 # --------------------------------------------------------------------------- extraction
@@ -53,7 +56,9 @@ def extract(clip: Path, cache: Path) -> Path:
     out = cache / f"{clip.stem}.npz"
     times, lms, vis, masks = [], [], [], []
     t0 = time.time()
-    with open_landmarker(MODEL, mode="video", segmentation=True) as lm:
+    from gaitlab.pose.model import find_model
+
+    with open_landmarker(find_model("full").path, mode="video", segmentation=True) as lm:
         for t_s, rgb in decode(clip):
             h, w = rgb.shape[:2]
             res = lm.detect_for_video(to_mp_image(rgb), round(t_s * 1000))
@@ -425,15 +430,17 @@ def clip_table(scores: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str]
 def main(argv: list[str] | None = None) -> int:
     """Command line."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--renders", type=Path, default=Path("/work/scratch/renders"))
+    ap.add_argument("--renders", type=Path, default=HERE / "out" / "all")
     ap.add_argument("--only", nargs="*")
     ap.add_argument("--skip-extract", action="store_true", help="reuse the cached landmarks")
     args = ap.parse_args(argv)
     cache = args.renders / "measure_cache"
     clips = sorted(args.renders.glob("*.mp4"))
     clips = [c for c in clips if not c.name.endswith(".part.mp4")]
-    if args.only:
-        clips = [c for c in clips if c.stem in set(args.only)]
+    import render_clips
+
+    only = set(args.only or [s.name for s in render_clips.main_set()])
+    clips = [c for c in clips if c.stem in only]
     scores = []
     for clip in clips:
         truth = json.loads(clip.with_suffix(".truth.json").read_text())
@@ -451,15 +458,15 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(f"scored {clip.stem}\n")
         sys.stdout.flush()
     rows, table = clip_table(scores)
-    result = {
-        "date": dt.datetime.now().isoformat(timespec="seconds"),
-        "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cpu, "
-        f"{platform.python_version()}",
-        "clips": scores,
-        "summary_rows": rows,
-    }
-    (args.renders / "results.json").write_text(json.dumps(result, indent=1, default=float))
-    (args.renders / "results.md").write_text(table + "\n")
+    results.write(
+        "methods",
+        results.command_line("measure.py", argv),
+        "Pixel methods (methods.py) on the rendered clips (planted feet)",
+        "MediaPipe (gaitlab's `open_landmarker`, VIDEO mode, segmentation masks on) over the "
+        "clips; each candidate method of `methods.py` against the rendered truth. Mid-stance = "
+        "the mean over 20-60% of each true stance (true events).\n\n" + table,
+        {"clips": scores, "summary_rows": rows},
+    )
     sys.stdout.write(table + "\n")
     return 0
 

@@ -7,31 +7,34 @@ cleaning, events, strides, metrics, finding), and each number is compared with t
 * lateral drift: measured travel (``lateral_drift_pct`` times the pelvis width in pixels)
   against the true peak-to-peak travel of the projected hip joint centres, per stride;
 * pelvic drop: gaitlab reports it as not measurable (checked), beside the naive hip-line tilt;
-* trunk lean toward the stance side, camera roll (none was rendered; clips turned afterwards
-  with ffmpeg's ``rotate`` carry ``applied_camera_roll_deg`` in their truth), knee frontal plane
+* trunk lean toward the stance side, camera roll (the rendered camera's roll is
+  ``applied_camera_roll_deg`` in the truth), knee frontal plane
   projection angle (against the same angle of the projected true joint centres), step width
   (against the true ankle centres), drift timing (the true drift peaks at mid-stance, 50%);
 * the ``hip_weakness`` finding: flagged for the weak renders, not for the normal ones.
 
-Landmarks are cached in ``<renders>/frontal_cache/<clip>.<mode>.npz``. ``--mode image`` runs
+In VIDEO mode the landmarks are gaitlab's own pose stage, the same ones ``measure_events.py``
+caches (``<renders>/events_cache/<clip>.landmarks.npz``, reused when there); otherwise they are
+cached in ``<renders>/frontal_cache/<clip>.<mode>.npz``. ``--mode image`` runs
 MediaPipe in IMAGE mode (every frame on its own, no temporal smoothing) instead of gaitlab's
 VIDEO mode, to separate the effect of MediaPipe's smoothing from the rest.
 
-A benchmark, not a CI test (it needs the rendered clips, see README.md). Run with the project's
-venv::
+A benchmark, not a CI test (it needs the rendered clips, see README.md). Run from the
+repository root with the benchmark's environment::
 
-    /work/venv/bin/python benchmarks/render/measure_frontal.py --renders /work/scratch/renders
+    benchmarks/render/.venv/bin/python benchmarks/render/measure_frontal.py
+    ... --renders DIR (default benchmarks/render/out/all), --events true, --mode image
+
+Writes ``RESULTS_frontal.md``/``.json`` here (``RESULTS_frontal_<mode>_<events>`` for the
+non-default runs).
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import itertools
 import json
 import math
-import os
-import platform
 import sys
 from pathlib import Path
 from typing import Any
@@ -50,6 +53,10 @@ from gaitlab.metrics.common import leg_length_px
 from gaitlab.pose.landmarks import INDEX, N_LANDMARKS
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.signals.view import classify_view
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import results  # noqa: E402
 
 #: Commanded drift amplitude (m, half peak-to-peak) of the rendered patterns: the "weak" renders
 #: (4-5 cm) should be flagged, the "normal" ones (1-2 cm) not; in-between ones are not scored.
@@ -104,6 +111,9 @@ def extract_tracks(clip: Path, mode: str) -> PoseTracks:
 
 def cached_tracks(clip: Path, cache: Path, mode: str) -> PoseTracks:
     """Tracks from the cache, extracting them first if needed."""
+    events_cache = clip.parent / "events_cache" / f"{clip.stem}.landmarks.npz"
+    if mode == "video" and events_cache.exists():
+        return PoseTracks.load_npz(events_cache)
     path = cache / f"{clip.stem}.{mode}.npz"
     if not path.exists():
         cache.mkdir(parents=True, exist_ok=True)
@@ -139,13 +149,17 @@ def true_values(truth: dict[str, Any]) -> dict[str, float]:
     lean = np.array([f["trunk_lean_deg"] for f in fr])
     drop = np.array([f["pelvic_drop_image_deg"] for f in fr])
     view = truth["spec"]["camera"]["view"]
-    # the projected true joint centres in the runner's plane (no camera roll was rendered)
+    # the projected true joint centres in the runner's plane, turned back by the camera roll
     joints = np.full((len(fr), N_LANDMARKS, 2), np.nan)
     for name in ("hip", "knee", "ankle", "shoulder"):
         for side in ("left", "right"):
             joints[:, INDEX[f"{side}_{name}"]] = [f["joints_px"][f"{side}_{name}"] for f in fr]
     centre = np.array([truth["width_px"] / 2, truth["height_px"] / 2])
     d = joints - centre
+    roll = math.radians(float(truth.get("applied_camera_roll_deg", 0.0)))
+    c, s_ = math.cos(roll), math.sin(roll)
+    # the picture turned counter-clockwise by roll: turn it back (image y points down)
+    d = np.stack([c * d[..., 0] - s_ * d[..., 1], s_ * d[..., 0] + c * d[..., 1]], axis=-1)
     plane = np.stack([-d[..., 0] if view == "rear" else d[..., 0], -d[..., 1]], axis=-1)
     knees = {s: F.knee_projection_series_deg(plane, s) for s in ("left", "right")}
     stances = true_stances(truth)
@@ -380,7 +394,7 @@ def tables(rows: list[dict[str, Any]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Command line."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--renders", type=Path, default=Path("/work/scratch/renders"))
+    ap.add_argument("--renders", type=Path, default=HERE / "out" / "all")
     ap.add_argument("--cache", type=Path, default=None, help="default: <renders>/frontal_cache")
     ap.add_argument("--mode", choices=("video", "image"), default="video")
     ap.add_argument(
@@ -403,17 +417,18 @@ def main(argv: list[str] | None = None) -> int:
         clips = [c for c in clips if c.stem in set(args.only)]
     rows = [measure(c, cache, args.mode, events=args.events) for c in clips]
     table = tables(rows)
-    result = {
-        "date": dt.datetime.now().isoformat(timespec="seconds"),
-        "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cpu, "
-        f"{platform.python_version()}",
-        "mode": args.mode,
-        "events": args.events,
-        "clips": rows,
-    }
-    stem = f"frontal_results_{args.mode}_{args.events}"
-    (args.renders / f"{stem}.json").write_text(json.dumps(result, indent=1, default=float))
-    (args.renders / f"{stem}.md").write_text(table + "\n")
+    name = (
+        "frontal"
+        if (args.mode, args.events) == ("video", "detected")
+        else (f"frontal_{args.mode}_{args.events}")
+    )
+    results.write(
+        name,
+        results.command_line("measure_frontal.py", argv),
+        "Rear/front-view metrics and the hip_weakness rule on rendered runners (planted feet)",
+        f"Mode {args.mode}, {args.events} events; {len(rows)} rear/front clips.\n\n" + table,
+        {"mode": args.mode, "events": args.events, "clips": rows},
+    )
     sys.stdout.write(table + "\n")
     return 0
 

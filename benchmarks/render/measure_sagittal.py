@@ -1,34 +1,31 @@
 """gaitlab's own side-view metrics on the rendered side clips, against the rendered truth.
 
 Runs the package pipeline (``clean`` -> ``detect_contacts`` -> ``stride_table`` ->
-:func:`gaitlab.metrics.sagittal.sagittal_metrics`) on the MediaPipe landmarks that
-``measure.py`` cached for each rendered side clip (``<renders>/measure_cache/<clip>.npz``), and
+:func:`gaitlab.metrics.sagittal.sagittal_metrics`) on the runner landmarks of gaitlab's own pose
+stage that ``measure_events.py`` cached for each rendered side clip
+(``<renders>/events_cache/<clip>.landmarks.npz``), and
 once more with the stride table built from the *true* events, so that the error of the metric
 itself is told apart from the error of event timing. Scores:
 
 * hip extension (peak thigh angle in late stance, near leg): the truth is the same reduction of
   the rendered skeleton's sagittal thigh angle over the same stances (true events);
 * trunk forward lean (clip mean) and peak knee flexion in stance (near leg);
-* camera roll (the rendered cameras have none);
+* camera roll (against the rendered camera's roll, 0 on most clips);
 * anterior pelvic tilt: gaitlab reports it as not measurable; the table says so beside the
   rendered tilt.
 
-Writes ``RESULTS_sagittal.json`` beside the renders and prints a Markdown table (copied into
-``benchmarks/render/RESULTS_sagittal.md``). A benchmark, not a CI test: the renders and their
-landmarks live outside the repository (see ``README.md`` here for how to make them)::
+Writes ``RESULTS_sagittal.md`` and ``.json`` here. A benchmark, not a CI test: the renders and
+their landmarks live in ``out/`` (see ``README.md`` here for how to make them)::
 
-    /work/venv/bin/python benchmarks/render/measure_sagittal.py --renders /work/scratch/renders
+    benchmarks/render/.venv/bin/python benchmarks/render/measure_sagittal.py
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import itertools
 import json
 import math
-import os
-import platform
 import sys
 from pathlib import Path
 from typing import Any
@@ -45,27 +42,16 @@ from gaitlab.metrics.sagittal import near_side, sagittal_metrics
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.signals.clean import clean
 
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import results  # noqa: E402
+
 N_LANDMARKS = 33
 
 
-def tracks_from_cache(cache_file: Path, truth: dict[str, Any]) -> PoseTracks:
-    """PoseTracks from ``measure.py``'s cached landmarks (no world coordinates were kept)."""
-    data = np.load(cache_file)
-    lm = data["landmarks_px"].astype(float)
-    n = lm.shape[0]
-    t = np.arange(n) / float(truth["fps"])
-    vis = data["visibility"].astype(float)
-    return PoseTracks(
-        time_s=t,
-        image_xy_px=lm,
-        world_xyz_m=np.full((n, N_LANDMARKS, 3), np.nan),
-        visibility=vis,
-        presence=np.where(np.isfinite(vis), 0.99, np.nan),
-        fps=float(truth["fps"]),
-        width_px=int(truth["width_px"]),
-        height_px=int(truth["height_px"]),
-        meta={"source": str(cache_file)},
-    )
+def tracks_from_cache(cache_file: Path) -> PoseTracks:
+    """The raw runner tracks of gaitlab's pose stage, as ``measure_events.py`` cached them."""
+    return PoseTracks.load_npz(cache_file)
 
 
 def true_contacts(truth: dict[str, Any], t: np.ndarray) -> pd.DataFrame:
@@ -107,14 +93,17 @@ def true_reductions(truth: dict[str, Any], side: str) -> dict[str, float]:
     t = np.array([f["time_s"] for f in fr])
     thigh = np.array([f["thigh_deg"][side] for f in fr])
     knee = np.array([f["knee_flexion_deg"][side] for f in fr])
-    ext, peak = [], []
+    ext, ext_to, peak = [], [], []
     for fs, to, _ in zip(*_stances(truth, side), strict=True):
         a, b = sagittal.HIP_EXTENSION_WINDOW
         ext.append(_window_max(t, thigh, fs + a * (to - fs), to + b * (to - fs)))
+        ext_to.append(_window_max(t, thigh, fs + a * (to - fs), to))
         a, b = sagittal.KNEE_PEAK_WINDOW
         peak.append(_window_max(t, knee, fs + a * (to - fs), fs + b * (to - fs)))
     return {
         "hip_extension_deg": float(np.mean(ext)),
+        # the peak thigh extension of the stance itself, up to the true toe-off
+        "hip_extension_to_toe_off_deg": float(np.mean(ext_to)),
         "knee_flexion_peak_stance_deg": float(np.mean(peak)),
         "trunk_forward_lean_deg": float(np.mean([f["trunk_forward_deg"] for f in fr])),
         "anterior_tilt_deg": float(np.mean([f["anterior_tilt_deg"] for f in fr])),
@@ -143,7 +132,7 @@ def _stances(truth: dict[str, Any], side: str) -> tuple[list[float], list[float]
 def score_clip(clip: str, renders: Path) -> dict[str, Any]:
     """Both runs (detected and true events) of one side clip against its truth."""
     truth = json.loads((renders / f"{clip}.truth.json").read_text())
-    raw = tracks_from_cache(renders / "measure_cache" / f"{clip}.npz", truth)
+    raw = tracks_from_cache(renders / "events_cache" / f"{clip}.landmarks.npz")
     tracks = clean(raw, view="side").tracks
     leg = leg_length_px(tracks)
     # the rendered runner runs toward image -x when the camera's side_sign is +1 (its left side)
@@ -152,6 +141,7 @@ def score_clip(clip: str, renders: Path) -> dict[str, Any]:
     out: dict[str, Any] = {
         "clip": clip,
         "fps": truth["fps"],
+        "camera_roll_true_deg": float(truth.get("applied_camera_roll_deg", 0.0)),
         "near_leg_true": near_true,
         "near_leg_found": near_side(tracks),
     }
@@ -181,12 +171,21 @@ def score_clip(clip: str, renders: Path) -> dict[str, Any]:
 def table(scores: list[dict[str, Any]]) -> str:
     """Markdown tables: per clip, then errors across clips."""
     lines = [
-        "| clip | fps | near leg found | hip ext. true | measured (detected events) | "
+        "| clip | fps | near leg found | hip ext. true (window / up to toe-off) | "
+        "measured (detected events) | "
         "measured (true events) | far leg measured | knee peak true / measured | "
         "trunk lean true / measured | camera roll found | tilt true / reported |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    err = {"hip_det": [], "hip_true": [], "far": [], "knee": [], "trunk": [], "roll": []}
+    err = {
+        "hip_det": [],
+        "hip_det_to": [],
+        "hip_true": [],
+        "far": [],
+        "knee": [],
+        "trunk": [],
+        "roll": [],
+    }
     for s in scores:
         tn, tf = s["truth"]["near"], s["truth"]["far"]
         d, e = s["detected"], s["true_events"]
@@ -198,19 +197,22 @@ def table(scores: list[dict[str, Any]]) -> str:
         tl = d["trunk_forward_lean_deg"]["value"]
         roll = d["camera_roll_deg"]["value"]
         err["hip_det"].append(_minus(hd, tn["hip_extension_deg"]))
+        err["hip_det_to"].append(_minus(hd, tn["hip_extension_to_toe_off_deg"]))
         err["hip_true"].append(_minus(he, tn["hip_extension_deg"]))
         err["far"].append(_minus(hf, tf["hip_extension_deg"]))
         err["knee"].append(_minus(kp, tn["knee_flexion_peak_stance_deg"]))
         err["trunk"].append(_minus(tl, tn["trunk_forward_lean_deg"]))
-        err["roll"].append(roll if roll is not None else math.nan)
+        err["roll"].append(roll - s["camera_roll_true_deg"] if roll is not None else math.nan)
         tilt = "not measurable" if d["anterior_pelvic_tilt_deg"]["value"] is None else "?"
         lines.append(
             f"| {s['clip']} | {s['fps']:.0f} | {s['near_leg_found']} ({near}) | "
-            f"{tn['hip_extension_deg']:.1f} | {_fmt(hd, d)} | {_fmt(he)} | {_fmt(hf)} "
+            f"{tn['hip_extension_deg']:.1f} / {tn['hip_extension_to_toe_off_deg']:.1f} | "
+            f"{_fmt(hd, d)} | {_fmt(he)} | {_fmt(hf)} "
             f"(true {tf['hip_extension_deg']:.1f}) | "
             f"{tn['knee_flexion_peak_stance_deg']:.1f} / {_fmt(kp, d)} | "
             f"{tn['trunk_forward_lean_deg']:.1f} / {_fmt(tl, d)} | "
-            f"{_fmt(roll, sign=True)} | {tn['anterior_tilt_deg']:.0f} / {tilt} |"
+            f"{_fmt(roll, sign=True)} (true {s['camera_roll_true_deg']:+.0f}) | "
+            f"{tn['anterior_tilt_deg']:.0f} / {tilt} |"
         )
     lines += [
         "",
@@ -219,11 +221,12 @@ def table(scores: list[dict[str, Any]]) -> str:
     ]
     for key, what in (
         ("hip_det", "hip extension, near leg, detected events (deg)"),
+        ("hip_det_to", "the same against the true peak up to the true toe-off (deg)"),
         ("hip_true", "hip extension, near leg, true events (deg)"),
         ("far", "hip extension, far leg, true events (deg)"),
         ("knee", "peak stance knee flexion, near leg (deg)"),
         ("trunk", "trunk forward lean (deg)"),
-        ("roll", "camera roll found (truth 0, deg)"),
+        ("roll", "camera roll found minus rendered roll (deg)"),
     ):
         v = np.array(err[key], float)
         v = v[np.isfinite(v)]
@@ -247,26 +250,47 @@ def _minus(a: float | None, b: float) -> float:
 def main(argv: list[str] | None = None) -> int:
     """Command line."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--renders", type=Path, default=Path("/work/scratch/renders"))
+    ap.add_argument("--renders", type=Path, default=HERE / "out" / "all")
     ap.add_argument("--only", nargs="*")
     args = ap.parse_args(argv)
     clips = sorted(
         p.name[: -len(".truth.json")]
         for p in args.renders.glob("*.truth.json")
-        if "side" in p.name
-        and (args.renders / "measure_cache" / p.name.replace(".truth.json", ".npz")).exists()
+        if json.loads(p.read_text())["spec"]["camera"]["view"] == "side"
+        and (
+            args.renders / "events_cache" / p.name.replace(".truth.json", ".landmarks.npz")
+        ).exists()
     )
     if args.only:
         clips = [c for c in clips if c in set(args.only)]
+    if not clips:
+        sys.stderr.write(
+            f"error: no side clips with cached landmarks in {args.renders}; "
+            "run measure_events.py first\n"
+        )
+        return 2
     scores = [score_clip(c, args.renders) for c in clips]
     md = table(scores)
-    result = {
-        "date": dt.datetime.now().isoformat(timespec="seconds"),
-        "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cpu, "
-        f"{platform.python_version()}",
-        "clips": scores,
-    }
-    (args.renders / "RESULTS_sagittal.json").write_text(json.dumps(result, indent=1, default=float))
+    a, b = sagittal.HIP_EXTENSION_WINDOW
+    intro = (
+        "gaitlab's side-view metrics (`clean` -> `detect_contacts` -> `stride_table` -> "
+        "`sagittal_metrics`) on the landmarks of gaitlab's own pose stage "
+        "(`measure_events.py`'s cache), once with the events gaitlab detects and once with the "
+        "stride table built from the *true* events (from the posed mesh), so that the metric's "
+        "error is told apart from event timing. Truth: the rendered skeleton reduced as the "
+        "metric reduces landmarks: per true stance, the peak sagittal thigh angle (hip to knee "
+        f"joint centres, + = knee behind) from {a:.0%} of the contact time after the strike to "
+        f"{b:.0%} of it past the toe-off (the package's `HIP_EXTENSION_WINDOW`), the mean over "
+        "the near leg's stances; peak knee flexion over 20-80% of each stance; the clip-mean "
+        "trunk forward lean. Camera roll against the rendered camera's roll.\n\n"
+    )
+    results.write(
+        "sagittal",
+        results.command_line("measure_sagittal.py", argv),
+        "gaitlab's side-view metrics on the rendered side clips (planted feet)",
+        intro + md,
+        {"clips": scores},
+    )
     sys.stdout.write(md + "\n")
     return 0
 
