@@ -1,0 +1,263 @@
+"""Pelvic drop and anterior pelvic tilt from skin stickers, per stance and per stride.
+
+The stickers' centres (:mod:`gaitlab.markers`) are low-passed (zero lag, each NaN-free run on
+its own) and turned into angles (:mod:`gaitlab.markers.pelvis`); a standing reference is
+subtracted (the standing-still phase at the start of the clip, or a separate standing clip:
+it removes the placement offset of the stickers, the bone shape's own ASIS-PSIS angle and a
+fixed camera roll at once); then:
+
+``pelvic_drop_deg`` (rear or front view)
+    Per stance: the peak (parabolic refinement) and the mean, over the contact, of the pelvic
+    obliquity signed so that a drop of the swing side is positive. ``left``/``right`` by stance
+    side; the value is the mean of the two sides' mean peaks.
+``anterior_pelvic_tilt_deg`` (side view)
+    Per stride (strike to strike of the near foot): the mean and the range (max - min) of the
+    ASIS-PSIS angle. Reported: the standing value, the running mean, the change from standing
+    and the range over the stride.
+``hip_extension_pelvis_deg`` (side view, tilt known)
+    The thigh's peak extension in late stance measured against the pelvis: the thigh angle
+    minus the pelvis's anterior tilt change from standing at each instant.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.signal import butter, sosfiltfilt
+
+from gaitlab.events import columns as C
+from gaitlab.markers.model import MarkerTrack, MarkerTracks
+
+#: Below this many frames a run of sticker centres is left unfiltered.
+_MIN_RUN = 12
+
+
+def lowpass_runs(values: np.ndarray, fps: float, cutoff_hz: float, order: int = 2) -> np.ndarray:
+    """Zero-lag Butterworth low-pass along axis 0, each NaN-free run on its own.
+
+    Runs too short for the filter's padding, and a cut-off at or above 0.7 x Nyquist, leave
+    the values as they are. NaN stays NaN (a missing sticker is never filled in).
+    """
+    out = np.array(values, dtype=float, copy=True)
+    if not np.isfinite(cutoff_hz) or cutoff_hz >= 0.7 * fps / 2.0:
+        return out
+    correction = (2.0**0.5 - 1.0) ** (1.0 / (2.0 * order))
+    sos = butter(
+        order, min(cutoff_hz / correction, 0.99 * fps / 2), btype="low", fs=fps, output="sos"
+    )
+    flat = out.reshape(out.shape[0], -1)
+    finite = np.isfinite(flat).all(axis=1)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], finite.astype(int), [0]])))
+    for start, stop in zip(edges[::2], edges[1::2], strict=True):
+        if stop - start > max(_MIN_RUN, 3 * (2 * len(sos) + 1)):
+            flat[start:stop] = sosfiltfilt(sos, flat[start:stop], axis=0)
+    return flat.reshape(out.shape)
+
+
+def smooth_markers(markers: MarkerTracks, fps: float, cutoff_hz: float) -> MarkerTracks:
+    """The same tracks with every sticker's centre low-passed (:func:`lowpass_runs`)."""
+    smoothed = {
+        m: dataclasses.replace(t, centre_px=lowpass_runs(t.centre_px, fps, cutoff_hz))
+        for m, t in markers.markers.items()
+    }
+    return dataclasses.replace(markers, markers=smoothed)
+
+
+def _vertex(y: np.ndarray, k: int) -> float:
+    """Height of the parabola through samples k-1, k, k+1 at its vertex (y[k] at the ends)."""
+    if k <= 0 or k >= y.size - 1 or not np.isfinite(y[k - 1 : k + 2]).all():
+        return float(y[k])
+    a, b, c = y[k - 1], y[k], y[k + 1]
+    denom = a - 2 * b + c
+    if not denom < 0:
+        return float(b)
+    offset = 0.5 * (a - c) / denom
+    return float(b - 0.25 * (a - c) * offset)
+
+
+def _window(time_s: np.ndarray, a: float, b: float) -> np.ndarray:
+    return np.flatnonzero((time_s >= a - 1e-9) & (time_s <= b + 1e-9))
+
+
+def stance_drops(
+    obliquity_deg: np.ndarray,
+    time_s: np.ndarray,
+    contacts: pd.DataFrame,
+    *,
+    reference_deg: float,
+    min_coverage: float,
+) -> pd.DataFrame:
+    """Pelvic drop toward the swing side in each stance.
+
+    Parameters
+    ----------
+    obliquity_deg
+        ``(T,)`` obliquity, + = the runner's right side higher
+        (:func:`gaitlab.markers.pelvis.obliquity_deg`).
+    time_s
+        ``(T,)`` frame times.
+    contacts
+        Stances: rows with ``side``, ``foot_strike_s``, ``toe_off_s`` and ``usable`` (the
+        stride or contact table of :mod:`gaitlab.events`).
+    reference_deg
+        The standing obliquity (0 when none).
+    min_coverage
+        Share of the stance's frames that must have both stickers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per usable stance: ``side``, ``foot_strike_s``, ``toe_off_s``, ``peak_deg``,
+        ``mean_deg``, ``coverage``.
+    """
+    rows = []
+    ob = np.asarray(obliquity_deg, dtype=float) - reference_deg
+    for _, row in contacts.iterrows():
+        if not bool(row.get(C.USABLE, True)):
+            continue
+        fs, to = float(row[C.FOOT_STRIKE_S]), float(row[C.TOE_OFF_S])
+        if not (np.isfinite(fs) and np.isfinite(to) and to > fs):
+            continue
+        idx = _window(time_s, fs, to)
+        if idx.size < 3:
+            continue
+        sign = 1.0 if row[C.SIDE] == "right" else -1.0
+        drop = sign * ob[idx]
+        coverage = float(np.isfinite(drop).mean())
+        if coverage < min_coverage:
+            continue
+        k = int(np.nanargmax(drop))
+        rows.append(
+            {
+                "side": str(row[C.SIDE]),
+                "foot_strike_s": fs,
+                "toe_off_s": to,
+                "peak_deg": _vertex(drop, k),
+                "mean_deg": float(np.nanmean(drop)),
+                "coverage": coverage,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["side", "foot_strike_s", "toe_off_s", "peak_deg", "mean_deg", "coverage"]
+    )
+
+
+def stride_tilts(
+    tilt_deg: np.ndarray,
+    time_s: np.ndarray,
+    strides: pd.DataFrame,
+    *,
+    side: str | None,
+    min_coverage: float,
+) -> pd.DataFrame:
+    """Anterior tilt over each stride of one foot: mean, min, max and range.
+
+    Parameters
+    ----------
+    tilt_deg
+        ``(T,)`` anterior tilt (:func:`gaitlab.markers.pelvis.tilt_deg`), with or without the
+        standing value subtracted.
+    strides
+        The stride table (rows with ``side``, ``start_s``, ``end_s``, ``usable``).
+    side
+        Strides of this foot only (the near foot), or None for both.
+    min_coverage
+        Share of the stride's frames that must have both stickers.
+    """
+    rows = []
+    tilt = np.asarray(tilt_deg, dtype=float)
+    for _, row in strides.iterrows():
+        if not bool(row.get(C.USABLE, True)) or (side is not None and row[C.SIDE] != side):
+            continue
+        a, b = float(row[C.START_S]), float(row[C.END_S])
+        idx = _window(time_s, a, b)
+        if idx.size < 4:
+            continue
+        v = tilt[idx]
+        coverage = float(np.isfinite(v).mean())
+        if coverage < min_coverage:
+            continue
+        rows.append(
+            {
+                "side": str(row[C.SIDE]),
+                "start_s": a,
+                "end_s": b,
+                "mean_deg": float(np.nanmean(v)),
+                "min_deg": float(np.nanmin(v)),
+                "max_deg": float(np.nanmax(v)),
+                "range_deg": float(np.nanmax(v) - np.nanmin(v)),
+                "coverage": coverage,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=["side", "start_s", "end_s", "mean_deg", "min_deg", "max_deg", "range_deg",
+                 "coverage"],
+    )  # fmt: skip
+
+
+def standing_value(values: np.ndarray, frames: slice | np.ndarray | None) -> float:
+    """Median of a signal over the standing frames; NaN when fewer than 5 of them are known."""
+    if frames is None:
+        return float("nan")
+    v = np.asarray(values, dtype=float)[frames]
+    v = v[np.isfinite(v)]
+    return float(np.median(v)) if v.size >= 5 else float("nan")
+
+
+def thigh_pelvis_peaks(
+    thigh_deg: np.ndarray,
+    tilt_change_deg: np.ndarray,
+    time_s: np.ndarray,
+    strides: pd.DataFrame,
+    *,
+    side: str,
+    window: tuple[float, float],
+    min_coverage: float,
+) -> list[float]:
+    """Peak hip extension against the pelvis in late stance of each stride of ``side``.
+
+    ``thigh_deg`` is the thigh's angle behind vertical (+ = extension); the hip against the
+    pelvis is that minus the pelvis's anterior tilt change from standing (tilting forward flexes
+    the hip). ``window`` is the late-stance window as shares of the contact time from the foot
+    strike (start, end past the toe-off), as for ``hip_extension_deg``.
+    """
+    rel = np.asarray(thigh_deg, float) - np.asarray(tilt_change_deg, float)
+    out = []
+    for _, row in strides.iterrows():
+        if not bool(row.get(C.USABLE, True)) or row[C.SIDE] != side:
+            continue
+        fs, to = float(row[C.FOOT_STRIKE_S]), float(row[C.TOE_OFF_S])
+        contact = to - fs
+        idx = _window(time_s, fs + window[0] * contact, to + window[1] * contact)
+        if idx.size < 2:
+            continue
+        v = rel[idx]
+        if np.isfinite(v).mean() < min_coverage:
+            continue
+        k = int(np.nanargmax(v))
+        out.append(_vertex(v, k))
+    return out
+
+
+def side_means(values: pd.DataFrame, column: str) -> dict[str, float]:
+    """Mean of a per-stance column for each side present."""
+    return {
+        side: float(values.loc[values["side"] == side, column].mean())
+        for side in ("left", "right")
+        if (values["side"] == side).any()
+    }
+
+
+def track_for(markers: MarkerTracks, names: Sequence[str]) -> list[MarkerTrack]:
+    """The tracks of the named stickers that were found."""
+    return [t for n in names if (t := markers.get(n)) is not None]
+
+
+def degrees_per_px(separation_px: float) -> float:
+    """How many degrees a 1 px error across a line this long turns it (small angles)."""
+    return math.degrees(1.0 / separation_px) if separation_px > 0 else float("nan")
