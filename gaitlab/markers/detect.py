@@ -20,6 +20,7 @@ Nothing here depends on other frames: the same frame always gives the same blobs
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 
 import cv2
@@ -125,12 +126,21 @@ def expected_radius_px(torso_px: float, settings: MarkerSettings) -> tuple[float
     return max(settings.min_radius_px, 0.5 * lo * scale * 0.7), 0.5 * hi * scale * 1.6
 
 
-def _hue_windows(settings: MarkerSettings) -> list[tuple[int, int]]:
-    """Centres and half-widths of overlapping hue windows on OpenCV's 0-255 hue circle."""
-    half = settings.hue_window_deg / 2.0 * 256.0 / 360.0
-    step = half * 1.25
-    n = max(3, math.ceil(256.0 / step))
-    return [(round(i * 256.0 / n), math.ceil(half)) for i in range(n)]
+@functools.cache
+def _hue_luts_for(window_deg: float) -> tuple[np.ndarray, ...]:
+    half = window_deg / 2.0 * 256.0 / 360.0
+    n = max(3, math.ceil(256.0 / (half * 1.25)))
+    h = np.arange(256)
+    luts = []
+    for i in range(n):
+        centre = round(i * 256.0 / n)
+        luts.append(np.abs((h - centre + 128) % 256 - 128) <= math.ceil(half))
+    return tuple(luts)
+
+
+def _hue_luts(settings: MarkerSettings) -> tuple[np.ndarray, ...]:
+    """One boolean lookup table (256 hues) per overlapping hue window."""
+    return _hue_luts_for(float(settings.hue_window_deg))
 
 
 def detect_blobs(rgb: np.ndarray, roi: Roi, settings: MarkerSettings) -> list[Blob]:
@@ -170,7 +180,7 @@ def detect_blobs(rgb: np.ndarray, roi: Roi, settings: MarkerSettings) -> list[Bl
         r_lo=r_lo,
         r_hi=r_hi,
     )
-    hue = hsv[..., 0].astype(np.int16)
+    hue = hsv[..., 0]
     # (how unlike a disc its box is, labels, component, origin of the labels, stats)
     candidates: list[tuple[float, np.ndarray, int, tuple[int, int], np.ndarray]] = []
     n, labels, stats, _ = cv2.connectedComponentsWithStats(
@@ -192,13 +202,13 @@ def detect_blobs(rgb: np.ndarray, roi: Roi, settings: MarkerSettings) -> list[Bl
         st = stats[mixed]
         x0, y0 = int(st[:, 0].min()), int(st[:, 1].min())
         x1, y1 = int((st[:, 0] + st[:, 2]).max()), int((st[:, 1] + st[:, 3]).max())
-        sub_hue = hue[y0:y1, x0:x1]
+        sub_hue = hsv[y0:y1, x0:x1, 0]
         sub_mask = colourful[y0:y1, x0:x1]
-        for centre, half in _hue_windows(settings):
-            d = (sub_hue - centre + 128) % 256 - 128
-            mask = (sub_mask & (np.abs(d) <= half)).astype(np.uint8)
-            if int(mask.sum()) < gate.area_lo:
+        counts = np.bincount(sub_hue[sub_mask], minlength=256)
+        for lut in _hue_luts(settings):
+            if int(counts[lut].sum()) < gate.area_lo:
                 continue
+            mask = (lut[sub_hue] & sub_mask).view(np.uint8)
             _, sub_labels, sub_stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
             a = sub_stats[1:, cv2.CC_STAT_AREA]
             bw = sub_stats[1:, cv2.CC_STAT_WIDTH]
@@ -210,9 +220,17 @@ def detect_blobs(rgb: np.ndarray, roi: Roi, settings: MarkerSettings) -> list[Bl
                 )
     # a busy print can hold hundreds of small colourful patches: measure the most disc-like
     candidates.sort(key=lambda c: c[0])
+    # the same blob found in two overlapping hue windows has the same box: measure it once
+    seen: set[tuple[int, int, int, int]] = set()
+    unique = []
+    for c in candidates:
+        box = (int(c[4][0]) + c[3][0], int(c[4][1]) + c[3][1], int(c[4][2]), int(c[4][3]))
+        if box not in seen:
+            seen.add(box)
+            unique.append(c)
     patch_f = patch.astype(np.float32)
     found: list[Blob] = []
-    for _, lab, k, origin, stat in candidates[: settings.max_candidates]:
+    for _, lab, k, origin, stat in unique[: settings.max_candidates]:
         blob = _measure(patch_f, lab, k, origin, stat, roi, settings, gate)
         if blob is not None:
             found.append(blob)

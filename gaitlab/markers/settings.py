@@ -58,6 +58,16 @@ class MarkerSettings:
         A centre farther than this (torso lengths) from the sticker's local path is dropped.
     min_area_share
         A blob smaller than this share of the sticker's usual area is partly hidden: dropped.
+    cutoff_hz
+        Zero-lag low-pass of the sticker centres before angles are read.
+    min_coverage
+        Share of a stance's or stride's frames that must see both stickers for it to count.
+    standing_min_s, standing_max_start_s, standing_max_speed_leg_per_s
+        The standing-still phase: at least this long, starting this early in the clip, ankles
+        and hips slower than this (:func:`gaitlab.markers.standing.find_standing`).
+    behind_min_deg
+        A side camera turned less than this from square is treated as square (the estimate of
+        the angle is no better).
     """
 
     enabled: bool = True
@@ -75,13 +85,19 @@ class MarkerSettings:
     min_contrast: float = 0.15
     max_candidates: int = 30
     centre_method: str = "chroma"
-    roi_side: float = 0.75
-    roi_up: float = 0.6
-    roi_down: float = 0.35
+    roi_side: float = 0.6
+    roi_up: float = 0.5
+    roi_down: float = 0.3
     min_found_share: float = 0.5
     slot_gate_torso: float = 0.12
     max_jump_torso: float = 0.06
     min_area_share: float = 0.55
+    cutoff_hz: float = 8.0
+    min_coverage: float = 0.8
+    standing_min_s: float = 1.5
+    standing_max_start_s: float = 4.0
+    standing_max_speed_leg_per_s: float = 0.25
+    behind_min_deg: float = 8.0
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> MarkerSettings:

@@ -31,6 +31,7 @@ from scipy.signal import butter, sosfiltfilt
 
 from gaitlab.events import columns as C
 from gaitlab.markers.model import MarkerTrack, MarkerTracks
+from gaitlab.markers.pelvis import obliquity_deg, tilt_deg
 
 #: Below this many frames a run of sticker centres is left unfiltered.
 _MIN_RUN = 12
@@ -261,3 +262,147 @@ def track_for(markers: MarkerTracks, names: Sequence[str]) -> list[MarkerTrack]:
 def degrees_per_px(separation_px: float) -> float:
     """How many degrees a 1 px error across a line this long turns it (small angles)."""
     return math.degrees(1.0 / separation_px) if separation_px > 0 else float("nan")
+
+
+@dataclasses.dataclass(frozen=True)
+class PelvisMeasures:
+    """What the stickers gave for one clip, before it becomes metrics.
+
+    Attributes
+    ----------
+    layout
+        ``rear``, ``front``, ``side`` or ``none`` (:class:`~gaitlab.markers.model.MarkerTracks`).
+    reference
+        Where the zero came from: ``standing`` (a standing-still phase or clip), ``stride_mean``
+        (no standing phase: the mean over whole strides, which removes the stickers' placement
+        offset and the camera roll but also any constant lean of the pelvis) or ``none``.
+    standing_deg
+        The standing obliquity (rear/front, raw picture angle in the runner's terms) or the
+        standing anterior tilt (side, roll and camera angle corrected); NaN when unknown.
+    drops
+        Rear/front: one row per stance (:func:`stance_drops`), relative to the reference.
+    tilts
+        Side: one row per near-foot stride (:func:`stride_tilts`), absolute tilt.
+    tilt_signal_deg
+        Side: ``(T,)`` anterior tilt (absolute), for the report's curves.
+    obliquity_signal_deg
+        Rear/front: ``(T,)`` obliquity relative to the reference, for the report's curves.
+    behind_deg
+        The camera's angle from a square side view used to correct the tilt.
+    """
+
+    layout: str
+    reference: str
+    standing_deg: float
+    drops: pd.DataFrame
+    tilts: pd.DataFrame
+    tilt_signal_deg: np.ndarray
+    obliquity_signal_deg: np.ndarray
+    behind_deg: float = 0.0
+
+    @property
+    def tilt_change_deg(self) -> float:
+        """Mean running tilt minus the standing tilt (NaN without both)."""
+        if self.tilts.empty or not np.isfinite(self.standing_deg):
+            return float("nan")
+        return float(self.tilts["mean_deg"].mean() - self.standing_deg)
+
+    @property
+    def tilt_running_deg(self) -> float:
+        """Mean anterior tilt while running."""
+        return float(self.tilts["mean_deg"].mean()) if not self.tilts.empty else float("nan")
+
+    @property
+    def tilt_range_deg(self) -> float:
+        """Mean over strides of the tilt's range within the stride."""
+        return float(self.tilts["range_deg"].mean()) if not self.tilts.empty else float("nan")
+
+
+def measure_pelvis(
+    markers: MarkerTracks,
+    strides: pd.DataFrame,
+    *,
+    fps: float,
+    cutoff_hz: float,
+    min_coverage: float,
+    facing: int = 1,
+    near_side: str | None = None,
+    roll_deg: float = 0.0,
+    behind_deg: float = 0.0,
+    standing_frames: slice | np.ndarray | None = None,
+    standing_markers: MarkerTracks | None = None,
+) -> PelvisMeasures:
+    """Pelvic drop per stance (rear/front) or anterior tilt per stride (side) from stickers.
+
+    Parameters
+    ----------
+    markers
+        The clip's sticker tracks.
+    strides
+        The clip's stride table (its stances give the drop; the near foot's strides the tilt).
+    fps
+        Frame rate (for the low-pass).
+    cutoff_hz
+        Low-pass of the sticker centres.
+    min_coverage
+        Share of a stance's or stride's frames that must see both stickers.
+    facing, near_side
+        Side view: +1 when the runner faces image-right; the near foot (strides used).
+    roll_deg
+        Camera roll (side: from the bounce; used for the absolute tilt only).
+    behind_deg
+        Side view: the camera's angle from square (corrects the foreshortened ASIS-PSIS line).
+    standing_frames
+        Frames of this clip where the runner stood still (a standing phase), or None.
+    standing_markers
+        The sticker tracks of a separate standing clip filmed from the same spot, or None.
+    """
+    n = markers.n_frames
+    nan = np.full(n, np.nan)
+    smooth = smooth_markers(markers, fps, cutoff_hz)
+    empty_drops = stance_drops(nan, markers.time_s, strides.iloc[0:0], reference_deg=0.0,
+                               min_coverage=1.0)  # fmt: skip
+    empty_tilts = stride_tilts(nan, markers.time_s, strides.iloc[0:0], side=None, min_coverage=1.0)
+    if markers.layout in ("rear", "front"):
+        # raw picture angles: a standing reference from the same camera removes the roll too
+        ob = obliquity_deg(smooth, 0.0)
+        standing = float("nan")
+        if standing_markers is not None and standing_markers.layout == markers.layout:
+            standing = standing_value(obliquity_deg(standing_markers, 0.0), slice(None))
+        elif standing_frames is not None:
+            standing = standing_value(ob, standing_frames)
+        reference = "standing" if np.isfinite(standing) else "stride_mean"
+        ref = standing
+        if not np.isfinite(ref):
+            means = [
+                float(
+                    np.nanmean(ob[_window(markers.time_s, float(r[C.START_S]), float(r[C.END_S]))])
+                )
+                for _, r in strides.iterrows()
+                if bool(r.get(C.USABLE, True))
+            ]
+            means = [m for m in means if np.isfinite(m)]
+            ref = float(np.median(means)) if means else float("nan")
+            reference = "stride_mean" if np.isfinite(ref) else "none"
+        drops = (
+            stance_drops(ob, markers.time_s, strides, reference_deg=ref, min_coverage=min_coverage)
+            if np.isfinite(ref)
+            else empty_drops
+        )
+        return PelvisMeasures(markers.layout, reference, standing, drops, empty_tilts, nan,
+                              ob - ref if np.isfinite(ref) else nan)  # fmt: skip
+    if markers.layout == "side":
+        tilt = tilt_deg(smooth, facing, roll_deg, behind_deg)
+        standing = float("nan")
+        if standing_markers is not None and standing_markers.layout == "side":
+            standing = standing_value(tilt_deg(standing_markers, facing, roll_deg, behind_deg),
+                                      slice(None))  # fmt: skip
+        elif standing_frames is not None:
+            standing = standing_value(tilt, standing_frames)
+        tilts = stride_tilts(tilt, markers.time_s, strides, side=near_side,
+                             min_coverage=min_coverage)  # fmt: skip
+        reference = "standing" if np.isfinite(standing) else "none"
+        return PelvisMeasures(
+            "side", reference, standing, empty_drops, tilts, tilt, nan, behind_deg
+        )
+    return PelvisMeasures(markers.layout, "none", float("nan"), empty_drops, empty_tilts, nan, nan)
