@@ -809,7 +809,7 @@ def marker_set() -> list[MarkerClip]:
             "mk_rear_mid_f_far",
             f,
             Clothes(),
-            r(normal, pelvic_drop_deg=7.0),
+            r(normal, pelvic_drop_deg=5.5),
             rc.REAR_LOW_FAR,
             rc.TILES,
             fps=60.0,
@@ -860,7 +860,7 @@ def marker_set() -> list[MarkerClip]:
         standing_clip_s=2.0,
     )
     add(
-        c("mk_side_t10_heavy", hv, rc.RED_TOP, tilt(normal, 10.0, 5.0), side_l, rc.ROOM),
+        c("mk_side_t6_heavy", hv, rc.RED_TOP, tilt(normal, 6.0, 5.0), side_l, rc.ROOM),
         _side_pair("left", YELLOW, GREEN, err=((3, -3), (-3, 4))),
         standing_s=2.5,
         note="placement errors 4-5 mm",
@@ -880,10 +880,10 @@ def marker_set() -> list[MarkerClip]:
     )
     add(
         c(
-            "mk_side_t8_m_120",
+            "mk_side_t4_m_120",
             m,
             rc.YELLOW_TOP,
-            tilt(normal, 8.0, 4.0),
+            tilt(normal, 4.0, 4.0),
             side_l,
             rc.TREADMILL,
             fps=120.0,
@@ -894,10 +894,10 @@ def marker_set() -> list[MarkerClip]:
     )
     add(
         c(
-            "mk_side_t12_blur",
+            "mk_side_t5_blur",
             m,
             Clothes(),
-            tilt(normal, 12.0, 6.0),
+            tilt(normal, 5.0, 6.0),
             side_l,
             rc.ROOM,
             blur_subframes=5,
@@ -915,10 +915,10 @@ def marker_set() -> list[MarkerClip]:
     )
     add(
         c(
-            "mk_side_t10_behind_ball_f",
+            "mk_side_t6_behind_ball_f",
             f,
             rc.GREEN_TOP,
-            tilt(normal, 10.0, 5.0),
+            tilt(normal, 6.0, 5.0),
             r(behind_l, side_sign=-1),
             rc.TILES,
         ),
@@ -971,6 +971,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--check-skin", action="store_true")
     p.add_argument("--duration-s", type=float, default=None)
     p.add_argument("--supersample", type=int, default=2)
+    p.add_argument("--skip-existing", action="store_true", help="keep clips already rendered")
     args = p.parse_args(argv)
     import torch
 
@@ -998,6 +999,8 @@ def main(argv: list[str] | None = None) -> int:
             mc = dataclasses.replace(
                 mc, clip=dataclasses.replace(mc.clip, duration_s=args.duration_s)
             )
+        if args.skip_existing and (args.out / f"{mc.name}.truth.json").exists():
+            continue
         t0 = time.time()
         render_marker_clip(mc, args.out, supersample=args.supersample)
         print(f"{mc.name}: {time.time() - t0:.0f} s", flush=True)
