@@ -176,3 +176,58 @@ def read_frames(path: Path, start: int, n: int) -> list[np.ndarray]:
             if len(out) == n:
                 break
     return out
+
+
+def composite_clip(
+    source: Path,
+    out: Path,
+    landmarks_px: np.ndarray,
+    specs: list[StickerSpec],
+    *,
+    facing: float,
+    start: int = 0,
+    n: int | None = None,
+    fps: float = 30.0,
+    crf: int = 18,
+) -> np.ndarray:
+    """Write frames ``start:start+n`` of ``source`` with stickers drawn on; returns the centres.
+
+    Each frame is encoded once: the clip with stickers and a clip without them made by
+    :func:`plain_clip` from the same frames differ only where the stickers are.
+    """
+    centres, radii = sticker_paths(landmarks_px, specs, facing=facing)
+    frames = []
+    with av.open(str(source)) as c:
+        for i, f in enumerate(c.decode(video=0)):
+            if i < start:
+                continue
+            if n is not None and i >= start + n:
+                break
+            rgb = f.to_ndarray(format="rgb24")
+            for k, spec in enumerate(specs):
+                draw_sticker(rgb, centres[k, i], radii[k, i], spec.rgb)
+            frames.append(rgb)
+    encode(out, frames, fps=fps, crf=crf)
+    stop = start + len(frames)
+    return centres[:, start:stop]
+
+
+def plain_clip(
+    source: Path,
+    out: Path,
+    *,
+    start: int = 0,
+    n: int | None = None,
+    fps: float = 30.0,
+    crf: int = 18,
+) -> None:
+    """Frames ``start:start+n`` of ``source`` re-encoded as :func:`composite_clip` encodes."""
+    frames = []
+    with av.open(str(source)) as c:
+        for i, f in enumerate(c.decode(video=0)):
+            if i < start:
+                continue
+            if n is not None and i >= start + n:
+                break
+            frames.append(f.to_ndarray(format="rgb24"))
+    encode(out, frames, fps=fps, crf=crf)
