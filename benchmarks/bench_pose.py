@@ -132,7 +132,7 @@ def time_decode(path: Path) -> Run:
 def time_bare(path: Path, model: Path) -> Run:
     frames = [(frame.time_s, frame.rgb) for frame in iter_frames(path)]
     with (
-        open_landmarker(model, mode="video", options=LandmarkerOptions()) as lm,
+        open_landmarker(model, mode="video", options=LandmarkerOptions.from_settings()) as lm,
         Stopwatch() as sw,
     ):
         for t, rgb in frames:
@@ -146,7 +146,7 @@ def time_naive(path: Path, model: Path) -> Run:
     cap = cv2.VideoCapture(str(path))
     count = 0
     with (
-        open_landmarker(model, mode="image", options=LandmarkerOptions()) as lm,
+        open_landmarker(model, mode="image", options=LandmarkerOptions.from_settings()) as lm,
         Stopwatch() as sw,
     ):
         while True:

@@ -36,13 +36,13 @@ from typing import Any
 
 import numpy as np
 
-from gaitlab.config import load_defaults
+from gaitlab.config import Settings, load_defaults
 from gaitlab.events import columns as C
 from gaitlab.events.detect import detect_contacts
 from gaitlab.events.strides import stride_table
 from gaitlab.findings.framework import assess_pattern
-from gaitlab.metrics.common import leg_length_px
 from gaitlab.metrics.frontal import frontal_metrics
+from gaitlab.pose.body import leg_length_px
 from gaitlab.signals.clean import clean
 from gaitlab.signals.view import classify_view
 from gaitlab.synthetic import RunnerSpec, generate_run
@@ -136,10 +136,10 @@ def sample_cohort(
     return out
 
 
-def assess_runner(runner: CohortRunner, config: Mapping[str, Any]) -> dict[str, Any]:
+def assess_runner(runner: CohortRunner, config: Settings) -> dict[str, Any]:
     """Run the whole chain on one synthetic runner and judge hip weakness."""
-    findings = config["findings"]
-    pattern_cfg = findings["hip_weakness"]
+    findings = config.findings
+    pattern_cfg = findings.hip_weakness
     run = generate_run(runner.spec)
     view = classify_view(run.tracks)
     metrics: dict = {}
@@ -153,7 +153,7 @@ def assess_runner(runner: CohortRunner, config: Mapping[str, Any]) -> dict[str, 
             view=view.label,
             leg_px=leg_length_px(cleaned),
             pose_smoothing="none",
-            min_per_side=int(findings["min_steps_per_side"]),
+            min_per_side=findings.min_steps_per_side,
         )
         ok = strides[strides[C.USABLE]]
         steps = {s: int((ok[C.SIDE] == s).sum()) for s in steps}
@@ -163,9 +163,9 @@ def assess_runner(runner: CohortRunner, config: Mapping[str, Any]) -> dict[str, 
         metrics=metrics,
         pattern_cfg=pattern_cfg,
         steps_per_side=steps,
-        min_steps_per_side=int(findings["min_steps_per_side"]),
+        min_steps_per_side=findings.min_steps_per_side,
     )
-    thresholds = {s: float(pattern_cfg["signs"][s]["threshold"]) for s in SIGNS}
+    thresholds = {s: pattern_cfg.sign(s).threshold for s in SIGNS}
     truth = {s: float(run.truth.values[s]) for s in SIGNS}
     return {
         "severity": max(truth[s] / thresholds[s] for s in SIGNS),
@@ -268,8 +268,7 @@ def run_cohort(
 ) -> dict[str, Any]:
     """Sample, assess and tabulate a cohort with the shipped configuration."""
     config = load_defaults()
-    signs = config["findings"]["hip_weakness"]["signs"]
-    thresholds = {s: float(signs[s]["threshold"]) for s in SIGNS}
+    thresholds = {s: config.findings.hip_weakness.sign(s).threshold for s in SIGNS}
     runners = sample_cohort(n, seed, thresholds=thresholds, duration_s=duration_s, fps=fps)
     rows = [assess_runner(r, config) for r in runners]
     return {

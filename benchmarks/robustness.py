@@ -215,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     variants = [v for v in VARIANTS if not args.quick or v.name in QUICK_VARIANTS]
     out = args.out or (QUICK_OUT if args.quick else DEFAULT_OUT)
     config = load_defaults()
-    model = find_model(config["pose"]["model"])
+    model = find_model(config.pose.model)
     start = time.perf_counter()
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:

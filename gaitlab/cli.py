@@ -132,15 +132,15 @@ def analyze(
         if slowmo is not None:
             if slowmo <= 0:
                 raise GaitlabError(f"--slowmo must be a positive number, got {slowmo}.")
-            cfg["video"]["slowmo_factor"] = slowmo
+            cfg = cfg.with_overrides({"video": {"slowmo_factor": slowmo}}, where="--slowmo")
         if height_cm is not None:
             if not 50 <= height_cm <= 250:
                 raise GaitlabError(f"--height-cm must be a height in cm (50-250), got {height_cm}.")
-            cfg["runner"]["height_m"] = height_cm / 100
+            cfg = cfg.with_overrides({"runner": {"height_m": height_cm / 100}}, where="--height-cm")
         if speed is not None:
             if not 0 < speed <= 12:
                 raise GaitlabError(f"--speed must be the belt speed in m/s (0-12), got {speed}.")
-            cfg["runner"]["belt_speed_m_s"] = speed
+            cfg = cfg.with_overrides({"runner": {"belt_speed_m_s": speed}}, where="--speed")
         update, close = _progress_bar(progress)
         try:
             result = run(videos, config=cfg, model=model, progress=update)
@@ -431,7 +431,7 @@ def check(
         if slowmo is not None:
             if slowmo <= 0:
                 raise GaitlabError(f"--slowmo must be a positive number, got {slowmo}.")
-            cfg["video"]["slowmo_factor"] = slowmo
+            cfg = cfg.with_overrides({"video": {"slowmo_factor": slowmo}}, where="--slowmo")
         result = preflight(video, model=model, config=cfg)
         if as_json:
             print(json.dumps(result.as_dict(), indent=2))
@@ -495,6 +495,152 @@ def users_solo(
 
         accounts.add_solo(data, name, _read_new_password(name), height_cm=height_cm)
         print(say("web.api.solo_added", name=name.strip()))
+
+
+# ---------------------------------------------------------------- gaitlab labels (ground truth)
+labels_app = typer.Typer(
+    help="Hand labels of gait events: contact sheets of the feet, label files.",
+    no_args_is_help=True,
+)
+app.add_typer(labels_app, name="labels")
+
+
+@labels_app.command("sheet")
+def labels_sheet(
+    video: Annotated[Path, typer.Argument(help="The clip.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the PNG sheets.")],
+    frames: Annotated[
+        str | None, typer.Option("--frames", help="Frames A:B (A to B-1); default: all.")
+    ] = None,
+    around: Annotated[
+        Path | None,
+        typer.Option(
+            "--around",
+            help="One sheet centred on each frame of a label file, strides CSV or JSON list.",
+        ),
+    ] = None,
+    mode: Annotated[
+        str, typer.Option("--mode", help="feet (crop around both feet) or body (whole runner).")
+    ] = "feet",
+    foot: Annotated[
+        str, typer.Option("--foot", help="Feet mode: both, or left/right (as the model names it).")
+    ] = "both",
+    zoom: Annotated[float, typer.Option("--zoom", min=0.2, max=12, help="Enlargement.")] = 3.0,
+    tiles: Annotated[int, typer.Option("--tiles", min=1, max=60, help="Frames per sheet.")] = 12,
+    step: Annotated[int, typer.Option("--step", min=1, help="Show every n-th frame.")] = 1,
+    overlap: Annotated[
+        int, typer.Option("--overlap", min=0, help="Frames shared by consecutive sheets.")
+    ] = 2,
+    width: Annotated[
+        int, typer.Option("--width", min=200, max=8000, help="Largest sheet width (px).")
+    ] = 1200,
+    tracks: Annotated[
+        Path | None,
+        typer.Option("--tracks", help="Landmarks (.npz/.csv); default <video>.tracks.npz."),
+    ] = None,
+    pose: Annotated[
+        bool,
+        typer.Option(
+            "--pose/--no-pose",
+            help="Find the feet from landmarks (--tracks, or the pose model if none).",
+        ),
+    ] = True,
+    box: Annotated[
+        list[str] | None,
+        typer.Option("--box", help="Crop X,Y,W,H (or F:X,Y,W,H at frame F) where no pose."),
+    ] = None,
+    marks: Annotated[
+        bool, typer.Option("--marks/--no-marks", help="Draw the model's heel/toe dots.")
+    ] = True,
+    distinct: Annotated[
+        bool,
+        typer.Option("--distinct", help="Leave out frames that repeat the picture before them."),
+    ] = False,
+    model: Annotated[
+        str | None, typer.Option("--model", help="Pose model: a name or a .task file.")
+    ] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Contact sheets of VIDEO: consecutive frames, cropped around the feet, zoomed, numbered."""
+    with user_errors(debug):
+        from gaitlab.labels.cli import sheet_command
+
+        for line in sheet_command(
+            video,
+            out,
+            frames=frames,
+            around=around,
+            mode=mode,
+            foot=foot,
+            zoom=zoom,
+            tiles=tiles,
+            step=step,
+            overlap=overlap,
+            width=width,
+            tracks=tracks,
+            pose=pose,
+            boxes=box or [],
+            marks=marks,
+            model=model,
+            distinct=distinct,
+        ):
+            print(line, flush=True)
+
+
+@labels_app.command("make")
+def labels_make(
+    video: Annotated[Path, typer.Argument(help="The clip the events belong to.")],
+    events: Annotated[
+        Path,
+        typer.Option("--events", help="CSV: side,kind,frame[,confidence,uncertainty_frames,note]."),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Label file to write (.events.json).")],
+    view: Annotated[str, typer.Option("--view", help="side, rear or front.")],
+    faces: Annotated[str, typer.Option("--faces", help="image-left, image-right, away or toward.")],
+    steady: Annotated[
+        list[str], typer.Option("--steady", help="Steady-running frames FIRST:LAST (repeatable).")
+    ],
+    labeller: Annotated[str, typer.Option("--labeller", help="Who labelled.")],
+    near_foot: Annotated[
+        str | None, typer.Option("--near-foot", help="Side views: left or right (by the body).")
+    ] = None,
+    near_foot_how: Annotated[
+        str, typer.Option("--near-foot-how", help="How the near foot was told.")
+    ] = "",
+    notes: Annotated[str, typer.Option("--notes", help="Free text about the clip.")] = "",
+    debug: DebugOpt = False,
+) -> None:
+    """Build a label file from one labelling pass's CSV (frame times from gaitlab's reader)."""
+    with user_errors(debug):
+        from gaitlab.labels.cli import make_command
+
+        for line in make_command(
+            video,
+            events,
+            out,
+            view=view,
+            faces=faces,
+            near_foot=near_foot,
+            steady=steady,
+            labeller=labeller,
+            near_foot_how=near_foot_how,
+            notes=notes,
+        ):
+            print(line)
+
+
+@labels_app.command("check")
+def labels_check(
+    files: Annotated[list[Path], typer.Argument(help="Label files (<clip>.events.json).")],
+    debug: DebugOpt = False,
+) -> None:
+    """Validate label files and print their events and pass agreement."""
+    with user_errors(debug):
+        from gaitlab.labels.cli import check_lines
+
+        for path in files:
+            for line in check_lines(path):
+                print(line)
 
 
 def main() -> None:

@@ -255,8 +255,7 @@ def test_settings_hash_follows_every_setting():
     from gaitlab.config import load_defaults
 
     base = load_defaults()
-    changed = load_defaults()
-    changed["signals"]["max_gap_s"] = 0.2
+    changed = load_defaults().with_overrides({"signals": {"max_gap_s": 0.2}})
 
     def digest(config, model="m1", trc=False):
         return settings_sha256(config, model_sha256=model, outputs={"report": False, "trc": trc})
@@ -444,7 +443,7 @@ def test_swapped_names_take_each_others_results(tmp_path):
     cfg = load_defaults()
     settings = settings_sha256(
         cfg,
-        model_sha256=find_model(cfg["pose"]["model"]).sha256,
+        model_sha256=find_model(cfg.pose.model).sha256,
         outputs={"report": False, "trc": False},
     )
     for video, cadence in (("a.mp4", 160.0), ("b.mp4", 180.0)):
@@ -499,7 +498,7 @@ def test_other_gaitlab_version_is_redone(tmp_path):
     cfg = load_defaults()
     settings = settings_sha256(
         cfg,
-        model_sha256=find_model(cfg["pose"]["model"]).sha256,
+        model_sha256=find_model(cfg.pose.model).sha256,
         outputs={"report": False, "trc": False},
     )
     old = VideoKey(file_sha256(folder / "x.mp4"), settings, "0.0.1-old")

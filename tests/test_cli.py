@@ -100,6 +100,47 @@ def test_bad_config_file_is_one_error_line(tmp_path):
     assert_single_error_line(proc, "signals.cutof_hz")
 
 
+BAD_SETTINGS = {
+    # a wrongly typed value: the key, the value and what is expected
+    "wrong_type": (
+        '[signals]\nmax_gap_s = "long"\n',
+        ("'signals.max_gap_s'", '"long"', "a number"),
+    ),
+    # an unknown key
+    "unknown_key": ("[runner]\nheight_cm = 180\n", ("runner.height_cm = 180", "height_m")),
+    # a value where a table belongs, and a table where a value belongs
+    "value_for_table": ("checks = 3\n", ("'checks'", "3", "must be a table")),
+    "table_for_value": ("[signals.max_gap_s]\ns = 1\n", ("'signals.max_gap_s'", "a single value")),
+}
+
+
+def _bad_setting_run(tmp_path: Path, command: str, case: str) -> None:
+    text, fragments = BAD_SETTINGS[case]
+    cfg = tmp_path / "gaitlab.toml"
+    cfg.write_text(text)
+    args = {
+        "analyze": ["analyze", MALE_SIDE, "--out", tmp_path / "o"],
+        "check": ["check", MALE_SIDE],
+        "batch": ["batch", tmp_path, "--out", tmp_path / "o"],
+        "serve": ["serve", "--data", tmp_path / "data", "--port", "0"],
+    }[command]
+    proc = run_gaitlab(*args, "--config", cfg)
+    assert_single_error_line(proc, str(cfg), *fragments)
+    assert proc.stdout == ""
+    assert not (tmp_path / "o").exists() and not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize("case", list(BAD_SETTINGS))
+def test_bad_setting_is_one_error_line_naming_it(tmp_path, case):
+    _bad_setting_run(tmp_path, "analyze", case)
+
+
+@pytest.mark.parametrize("command", ["check", "batch", "serve"])
+@pytest.mark.parametrize("case", ["wrong_type", "unknown_key"])
+def test_every_command_checks_its_config_file(tmp_path, command, case):
+    _bad_setting_run(tmp_path, command, case)
+
+
 def test_missing_model_file_is_one_error_line(tmp_path):
     proc = run_gaitlab(
         "analyze", MALE_SIDE, "--out", tmp_path / "o", "--model", tmp_path / "x.task"

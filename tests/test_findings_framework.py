@@ -8,7 +8,7 @@ from gaitlab.config import load_defaults
 from gaitlab.findings.framework import assess_pattern
 from gaitlab.result import Metric
 
-CFG = load_defaults()["findings"]
+CFG = load_defaults().findings
 ENOUGH = {"left": 10, "right": 9}
 
 
@@ -21,7 +21,7 @@ def test_side_view_cannot_assess_hip_weakness_and_says_so():
         "hip_weakness",
         views=["side"],
         metrics={},
-        pattern_cfg=CFG["hip_weakness"],
+        pattern_cfg=CFG.hip_weakness,
         steps_per_side=ENOUGH,
         min_steps_per_side=7,
     )
@@ -36,7 +36,7 @@ def test_rear_view_cannot_assess_hip_tightness():
         "hip_tightness",
         views=["rear"],
         metrics={},
-        pattern_cfg=CFG["hip_tightness"],
+        pattern_cfg=CFG.hip_tightness,
         steps_per_side=ENOUGH,
         min_steps_per_side=7,
     )
@@ -48,7 +48,7 @@ def test_too_few_steps_is_insufficient_evidence_never_a_verdict():
         "hip_tightness",
         views=["side"],
         metrics={"hip_extension_deg": metric("hip_extension_deg", 2.0)},
-        pattern_cfg=CFG["hip_tightness"],
+        pattern_cfg=CFG.hip_tightness,
         steps_per_side={"left": 3, "right": 9},
         min_steps_per_side=7,
     )
@@ -61,7 +61,7 @@ def test_unmeasured_primary_signs_are_insufficient_evidence():
         "hip_tightness",
         views=["side"],
         metrics={"hip_extension_deg": metric("hip_extension_deg", None)},
-        pattern_cfg=CFG["hip_tightness"],
+        pattern_cfg=CFG.hip_tightness,
         steps_per_side=ENOUGH,
         min_steps_per_side=7,
     )
@@ -71,7 +71,7 @@ def test_unmeasured_primary_signs_are_insufficient_evidence():
 
 @pytest.mark.parametrize(("hip_ext", "status"), [(4.0, "flagged"), (16.0, "not_flagged")])
 def test_threshold_decides_and_evidence_names_sign_value_threshold_source(hip_ext, status):
-    threshold = CFG["hip_tightness"]["signs"]["hip_extension_deg"]["threshold"]
+    threshold = CFG.hip_tightness.sign("hip_extension_deg").threshold
     f = assess_pattern(
         "hip_tightness",
         views=["side"],
@@ -79,7 +79,7 @@ def test_threshold_decides_and_evidence_names_sign_value_threshold_source(hip_ex
             "hip_extension_deg": metric("hip_extension_deg", hip_ext),
             "step_length_leg": metric("step_length_leg", 1.5),
         },
-        pattern_cfg=CFG["hip_tightness"],
+        pattern_cfg=CFG.hip_tightness,
         steps_per_side=ENOUGH,
         min_steps_per_side=7,
     )

@@ -12,13 +12,13 @@ import dataclasses
 import numpy as np
 import pytest
 
-from gaitlab.config import load_defaults
+from gaitlab.config import default_table, load_defaults
 from gaitlab.events import columns as C
 from gaitlab.events.detect import detect_contacts
 from gaitlab.events.strides import stride_table
 from gaitlab.findings.framework import assess_pattern
 from gaitlab.metrics import frontal as F
-from gaitlab.metrics.common import leg_length_px
+from gaitlab.pose.body import leg_length_px
 from gaitlab.pose.landmarks import INDEX
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.signals.clean import clean
@@ -26,7 +26,7 @@ from gaitlab.signals.view import classify_view
 from gaitlab.synthetic import RunnerSpec, generate_run
 from gaitlab.synthetic.kinematics import LAT, UP, build_model, pose_at
 
-CFG = load_defaults()["findings"]
+CFG = load_defaults().findings
 #: Tracking imperfections of a typical clip (MediaPipe jitter is about 1-2 px at this size).
 MESSY = {"noise_px": 1.0, "dropout_frac": 0.03, "swap_frac": 0.02}
 
@@ -39,6 +39,7 @@ def analyse(
     strides = stride_table(detect_contacts(cleaned), cleaned)
     leg = leg_length_px(cleaned) if leg_px is None else leg_px
     kw.setdefault("pose_smoothing", "none")  # synthetic landmarks are not smoothed by MediaPipe
+    kw.setdefault("min_per_side", CFG.min_steps_per_side)
     return F.frontal_metrics(cleaned, strides, view=view, leg_px=leg, **kw), strides
 
 
@@ -290,7 +291,7 @@ def test_view_must_be_rear_or_front():
     tracks = generate_run(RunnerSpec(view="rear", duration_s=2.0)).tracks
     with pytest.raises(ValueError, match="Allowed values are 'rear' and 'front'"):
         F.frontal_metrics(tracks, stride_table(detect_contacts(tracks), tracks), view="side",
-                          leg_px=300.0)  # fmt: skip
+                          leg_px=300.0, min_per_side=CFG.min_steps_per_side)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- the finding
@@ -309,9 +310,9 @@ def finding_for(tracks: PoseTracks):
         "hip_weakness",
         views=[view.label],
         metrics=metrics,
-        pattern_cfg=CFG["hip_weakness"],
+        pattern_cfg=CFG.hip_weakness,
         steps_per_side=steps,
-        min_steps_per_side=int(CFG["min_steps_per_side"]),
+        min_steps_per_side=CFG.min_steps_per_side,
         clip="synthetic.mp4",
     )
     return view, finding
@@ -351,7 +352,7 @@ def test_hip_weakness_finding_names_each_sign_value_and_trust(drift_pct, lean_de
 
 
 def test_hip_weakness_thresholds_have_sources_or_rationales():
-    signs = CFG["hip_weakness"]["signs"]
+    signs = default_table()["findings"]["hip_weakness"]["signs"]
     assert {"lateral_drift_pct", "trunk_lean_deg"} <= set(signs)
     for name, sign in signs.items():
         assert sign["source"] != "none" or len(sign.get("rationale", "")) > 40, name

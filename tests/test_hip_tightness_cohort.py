@@ -19,13 +19,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gaitlab.config import load_defaults
+from gaitlab.config import FindingsSettings, load_defaults
 from gaitlab.events import columns as C
 from gaitlab.events.detect import detect_contacts
 from gaitlab.events.strides import stride_table
-from gaitlab.findings.framework import assess_pattern, signs_from_config
-from gaitlab.metrics.common import leg_length_px
+from gaitlab.findings.framework import assess_pattern, evaluate_sign
 from gaitlab.metrics.sagittal import sagittal_metrics
+from gaitlab.pose.body import leg_length_px
 from gaitlab.result import Metric
 from gaitlab.signals.clean import clean
 from gaitlab.signals.view import classify_view
@@ -99,13 +99,13 @@ def candidate_specs(seed: int = SEED):
         batch += 1
 
 
-def run_runner(run: SyntheticRun, findings_cfg: dict[str, Any]) -> dict[str, Any]:
+def run_runner(run: SyntheticRun, findings_cfg: FindingsSettings) -> dict[str, Any]:
     """One runner through the pipeline; truth, measured values and both verdicts."""
     spec = run.truth.spec
     view = classify_view(run.tracks)
     tracks = clean(run.tracks, view=view.label if view.label != "unsuitable" else None).tracks
     strides = stride_table(detect_contacts(tracks), tracks)
-    min_steps = int(findings_cfg["min_steps_per_side"])
+    min_steps = findings_cfg.min_steps_per_side
     metrics = sagittal_metrics(
         tracks,
         strides,
@@ -115,7 +115,7 @@ def run_runner(run: SyntheticRun, findings_cfg: dict[str, Any]) -> dict[str, Any
     )
     ok = strides[strides[C.USABLE]]
     steps = {side: int((ok[C.SIDE] == side).sum()) for side in ("left", "right")}
-    pattern_cfg = findings_cfg["hip_tightness"]
+    pattern_cfg = findings_cfg.hip_tightness
     finding = assess_pattern(
         "hip_tightness",
         views=[view.label],
@@ -137,9 +137,11 @@ def run_runner(run: SyntheticRun, findings_cfg: dict[str, Any]) -> dict[str, Any
     }
     evidence = {e.metric: e for e in finding.evidence}
     true_primary = []
-    for sign in signs_from_config(pattern_cfg):
+    for sign in pattern_cfg.signs:
         true_value = float(truth[TRUTH_KEY[sign.metric]])
-        true_met = sign.evaluate(Metric(sign.metric, true_value, unit="", view_needed="side")).met
+        true_met = evaluate_sign(
+            sign, Metric(sign.metric, true_value, unit="", view_needed="side")
+        ).met
         row[f"{sign.metric}:true"] = true_value
         row[f"{sign.metric}:measured"] = evidence[sign.metric].value
         row[f"{sign.metric}:true_met"] = true_met
@@ -147,7 +149,7 @@ def run_runner(run: SyntheticRun, findings_cfg: dict[str, Any]) -> dict[str, Any
         row[f"{sign.metric}:threshold"] = sign.threshold
         if sign.role == "primary":
             true_primary.append(true_met)
-    row["true_flagged"] = sum(true_primary) >= int(pattern_cfg["min_primary_met"])
+    row["true_flagged"] = sum(true_primary) >= pattern_cfg.min_primary_met
     row["flagged"] = finding.status == "flagged"
     return row
 
@@ -158,7 +160,7 @@ def run_cohort(n: int = N_RUNNERS, seed: int = SEED) -> pd.DataFrame:
     Specs whose stance poses the motion model cannot join (``ValueError``) are passed over;
     ``DataFrame.attrs["refused"]`` counts them.
     """
-    cfg = load_defaults()["findings"]
+    cfg = load_defaults().findings
     rows, refused = [], 0
     for spec in candidate_specs(seed):
         if len(rows) == n:

@@ -123,9 +123,16 @@ def test_unmeasured_figures_warn_rather_than_pass():
         assert c.status == "warn" and "could not be measured" in c.message
 
 
-def test_settings_defaults_match_the_shipped_config():
-    """The dataclass defaults and [checks] in defaults.toml must not drift apart."""
-    assert CheckSettings.from_config(load_defaults()) == CheckSettings()
+def test_check_settings_are_read_from_the_settings():
+    """The checks' values come from [checks] (and a user's file), not from defaults of their own."""
+    custom = load_defaults().with_overrides(
+        {"checks": {"frame_rate": {"min_fps": 12.0}}, "findings": {"min_steps_per_side": 5}}
+    )
+    s = CheckSettings.from_settings(custom)
+    assert (s.min_fps, s.min_strides_per_side) == (12.0, 5)
+    default = CheckSettings.from_settings()
+    assert default.min_fps == load_defaults().checks.frame_rate.min_fps
+    assert default.shake_fail_above_pct == load_defaults().checks.shake.fail_above_pct
 
 
 def test_filming_guide_is_a_list_covering_the_issue_topics():

@@ -82,7 +82,7 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
             run_ffmpeg(*command)
         clips[v.name] = out
     config = load_defaults()
-    model = find_model(config["pose"]["model"])
+    model = find_model(config.pose.model)
     named = {v.name for v in VARIANTS if v.check} | {"original"}
     return {name: _run(path, model, config, check=name in named) for name, path in clips.items()}
 

@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from gaitlab.config import load_defaults
 from gaitlab.events import columns as C
 from gaitlab.events.detect import detect_contacts
 from gaitlab.events.strides import stride_table
-from gaitlab.metrics.common import leg_length_px
 from gaitlab.metrics.sagittal import (
     camera_roll_deg,
     foot_strike_pattern,
@@ -31,6 +31,7 @@ from gaitlab.metrics.sagittal import (
     sagittal_metrics,
     segment_angle_deg,
 )
+from gaitlab.pose.body import leg_length_px
 from gaitlab.pose.landmarks import INDEX, MIRROR_INDEX
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.signals.clean import clean
@@ -40,6 +41,8 @@ from gaitlab.synthetic import RunnerSpec, SyntheticRun, generate_run
 from gaitlab.synthetic.kinematics import FWD, build_model, pose_at
 
 DATA = Path(__file__).parent / "data"
+#: Usable strides per side for a value, as the analysis asks ([findings] min_steps_per_side).
+MIN_STEPS = load_defaults().findings.min_steps_per_side
 
 #: Measured metric name -> synthetic truth key.
 TRUTH = {
@@ -152,6 +155,7 @@ def true_contacts(run: SyntheticRun) -> pd.DataFrame:
 
 
 def measure(tracks: PoseTracks, strides: pd.DataFrame, facing: str, **kw):
+    kw.setdefault("min_per_side", MIN_STEPS)
     return sagittal_metrics(tracks, strides, facing=facing, leg_px=leg_length_px(tracks), **kw)
 
 
@@ -338,7 +342,7 @@ def test_near_leg_is_found_and_used_for_the_knee_and_hip_angles(facing, near, ex
     spec = dataclasses.replace(RUNNERS["typical"], facing=facing, near_side=near, duration_s=4.0)
     run = generate_run(spec)
     assert near_side(run.clean_tracks) == expected
-    m, _ = pipeline(run.clean_tracks)
+    m, _ = pipeline(run.clean_tracks, min_per_side=4)  # a 4 s clip: 5 strides per leg
     ext = m["hip_extension_deg"]
     assert ext.value == pytest.approx(getattr(ext, expected), abs=1e-9)
     assert ext.reason.startswith(f"{expected} leg (nearer the camera)")

@@ -69,7 +69,7 @@ def test_two_clips_of_one_view_count_together():
     b, _ = _clip(
         "b.mp4", view="side", duration_s=5.0, hip_extension_deg=5.0, seed=22, body_height_frac=0.45
     )
-    need = int(CONFIG["findings"]["min_steps_per_side"])
+    need = CONFIG.findings.min_steps_per_side
     for single in (a, b):
         assert min(single.usable_steps().values()) < need
         alone = assemble([single], CONFIG)

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gaitlab.metrics.common import leg_length_px
+from gaitlab.config import load_defaults
+from gaitlab.pose.body import leg_length_px
 from gaitlab.pose.landmarks import INDEX, MIRROR_INDEX, N_LANDMARKS
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.signals.clean import clean
@@ -21,6 +22,12 @@ from gaitlab.signals.swaps import SWAP_GROUPS, detect_swaps, fix_swaps
 from gaitlab.synthetic import RunnerSpec, generate_run
 
 DATA = Path(__file__).parent / "data"
+#: The shipped [signals] settings.
+SIGNALS = load_defaults().signals
+OUTLIERS = {
+    "max_speed_leg_per_s": SIGNALS.max_speed_leg_per_s,
+    "min_visibility": SIGNALS.min_visibility,
+}
 LEG_NAMES = [f"{s}_{p}" for s in ("left", "right") for p in ("knee", "ankle", "heel", "foot_index")]
 
 
@@ -45,7 +52,7 @@ def test_outliers_are_blanked_and_nothing_else(fps):
     run = generate_run(RunnerSpec(duration_s=4.0, fps=fps, noise_px=1.5, seed=11))
     tracks = run.tracks
     # clean (noisy) tracks lose nothing: the threshold is above any real motion
-    assert reject_outliers(tracks).meta["steps"][-1]["n_blanked"] == 0
+    assert reject_outliers(tracks, **OUTLIERS).meta["steps"][-1]["n_blanked"] == 0
     # 12 single-frame jumps of 0.8 leg lengths on leg landmarks are all found, and only they
     rng = np.random.default_rng(0)
     frames = rng.choice(np.arange(5, tracks.n_frames - 5), 12, replace=False)
@@ -55,7 +62,7 @@ def test_outliers_are_blanked_and_nothing_else(fps):
     jump = 0.8 * leg_length_px(tracks) * np.stack([np.cos(angle), np.sin(angle)], axis=1)
     for f, name, d in zip(frames, names, jump, strict=True):
         image[f, INDEX[name]] += d
-    out = reject_outliers(tracks.replace(image_xy_px=image))
+    out = reject_outliers(tracks.replace(image_xy_px=image), **OUTLIERS)
     blanked = np.isnan(out.image_xy_px[..., 0])
     expected = np.zeros_like(blanked)
     expected[frames, [INDEX[n] for n in names]] = True
@@ -76,7 +83,7 @@ def test_samples_the_model_says_are_absent_are_blanked():
     presence[10, INDEX["left_heel"]] = 0.1
     visibility = tracks.visibility.copy()
     visibility[20, INDEX["right_knee"]] = 0.01
-    out = reject_outliers(tracks.replace(presence=presence, visibility=visibility))
+    out = reject_outliers(tracks.replace(presence=presence, visibility=visibility), **OUTLIERS)
     blanked = np.argwhere(np.isnan(out.image_xy_px[..., 0]))
     assert blanked.tolist() == [[10, INDEX["left_heel"]], [20, INDEX["right_knee"]]]
     assert np.isnan(out.world_xyz_m[10, INDEX["left_heel"]]).all()
@@ -131,13 +138,15 @@ def test_cubic_filling_and_bad_method():
     tracks = _sine_tracks(30.0, 2.0, [(1.0, 50.0)])
     image = tracks.image_xy_px.copy()
     image[20:23] = np.nan
-    filled = fill_gaps(tracks.replace(image_xy_px=image), method="cubic")
+    filled = fill_gaps(
+        tracks.replace(image_xy_px=image), max_gap_s=SIGNALS.max_gap_s, method="cubic"
+    )
     # Tolerance: 0.5 px on a 50 px, 1 Hz sine bridged over 3 frames
     np.testing.assert_allclose(
         filled.image_xy_px[20:23, 0, 0], 50 * np.sin(2 * np.pi * t[20:23]), atol=0.5
     )
     with pytest.raises(ValueError, match="Allowed values are 'pchip' and 'cubic'"):
-        fill_gaps(tracks, method="linear")  # type: ignore[arg-type]
+        fill_gaps(tracks, max_gap_s=SIGNALS.max_gap_s, method="linear")  # type: ignore[arg-type]
 
 
 # ----------------------------------------------------------------------------- low-pass
@@ -146,7 +155,9 @@ def test_lowpass_has_its_cutoff_at_minus_3_db_and_no_lag():
     # pass band, cut-off and stop band, each on its own
     amplitudes = {}
     for f in (2.0, cutoff, 30.0):
-        out = lowpass(_sine_tracks(fps, 8.0, [(f, 10.0)]), cutoff_hz=cutoff)
+        out = lowpass(
+            _sine_tracks(fps, 8.0, [(f, 10.0)]), cutoff_hz=cutoff, order=SIGNALS.filter_order
+        )
         x = out.image_xy_px[240:-240, 0, 0]  # away from the ends
         amplitudes[f] = np.sqrt(2) * np.std(x)
     # Tolerance: 1% in the pass band; 2% at the -3 dB point; at least 95% attenuation at 3x
@@ -156,7 +167,7 @@ def test_lowpass_has_its_cutoff_at_minus_3_db_and_no_lag():
     assert amplitudes[30.0] < 0.5
     # zero lag: the filtered 2 Hz sine peaks where the input does (within 0.5 ms)
     tracks = _sine_tracks(fps, 8.0, [(2.0, 10.0), (30.0, 5.0)])
-    out = lowpass(tracks, cutoff_hz=cutoff)
+    out = lowpass(tracks, cutoff_hz=cutoff, order=SIGNALS.filter_order)
     y = out.image_xy_px[240:-240, 0, 0]
     t = tracks.time_s[240:-240]
     carrier = np.exp(-2j * np.pi * 2.0 * t)
@@ -170,7 +181,7 @@ def test_lowpass_filters_runs_separately_and_keeps_nan():
     image = tracks.image_xy_px.copy()
     image[200:210] = np.nan
     image[215:220] = np.nan  # leaves a 5-sample run (210-214), too short to filter
-    out = lowpass(tracks.replace(image_xy_px=image), cutoff_hz=10.0)
+    out = lowpass(tracks.replace(image_xy_px=image), cutoff_hz=10.0, order=SIGNALS.filter_order)
     assert np.isnan(out.image_xy_px[200:210]).all() and np.isnan(out.image_xy_px[215:220]).all()
     np.testing.assert_array_equal(out.image_xy_px[210:215], image[210:215])
     # both long runs are filtered (the 40 Hz part is gone away from their ends)
@@ -185,14 +196,16 @@ def test_auto_cutoff_depends_on_frame_rate_and_cadence():
     assert auto_cutoff_hz(240.0, 200.0) == 12.0  # capped
     assert auto_cutoff_hz(240.0, 90.0) == 8.0  # floored
     tracks = _sine_tracks(30.0, 2.0, [(1.0, 10.0)])
-    out = lowpass(tracks)
+    out = lowpass(tracks, cutoff_hz="auto", order=SIGNALS.filter_order)
     np.testing.assert_array_equal(out.image_xy_px, tracks.image_xy_px)
     assert out.meta["steps"][-1]["cutoff_hz"] is None
-    np.testing.assert_array_equal(lowpass(tracks, cutoff_hz=None).image_xy_px, tracks.image_xy_px)
+    np.testing.assert_array_equal(
+        lowpass(tracks, cutoff_hz=None, order=SIGNALS.filter_order).image_xy_px, tracks.image_xy_px
+    )
     with pytest.raises(ValueError, match="Allowed values are a positive number of Hz"):
-        lowpass(tracks, cutoff_hz=-1.0)
+        lowpass(tracks, cutoff_hz=-1.0, order=SIGNALS.filter_order)
     with pytest.raises(ValueError, match="Nyquist"):
-        lowpass(tracks, cutoff_hz=20.0)
+        lowpass(tracks, cutoff_hz=20.0, order=SIGNALS.filter_order)
 
 
 # ----------------------------------------------------------------------------- swaps

@@ -11,15 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from gaitlab.config import load_defaults
 from gaitlab.events.detect import detect_contacts
 from gaitlab.events.strides import stride_table
-from gaitlab.metrics.common import (
-    HEIGHT_PER_LEG_LENGTH,
-    asymmetry_pct,
-    leg_length_px,
-    summarise_sides,
-)
+from gaitlab.metrics.common import asymmetry_pct, summarise_sides
 from gaitlab.metrics.timing import spectral_cadence_spm, timing_metrics
+from gaitlab.pose.body import HEIGHT_PER_LEG_LENGTH, leg_length_px
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.result import Metric
 from gaitlab.signals.clean import clean
@@ -27,6 +24,8 @@ from gaitlab.signals.view import classify_view
 from gaitlab.synthetic import RunnerSpec, SyntheticRun, cohort, generate_run
 
 DATA = Path(__file__).parent / "data"
+#: Usable steps per side for a value, as the analysis asks ([findings] min_steps_per_side).
+MIN_STEPS = load_defaults().findings.min_steps_per_side
 
 TIMING_NAMES = (
     "cadence_spm",
@@ -47,7 +46,7 @@ def _metrics(tracks: PoseTracks, *, height_m: float | None = None) -> dict[str, 
     view = classify_view(tracks)
     cleaned = clean(tracks, view=None if view.label == "unsuitable" else view.label).tracks
     strides = stride_table(detect_contacts(cleaned), cleaned)
-    return timing_metrics(strides, cleaned, height_m=height_m, clip="test")
+    return timing_metrics(strides, cleaned, height_m=height_m, clip="test", min_per_side=MIN_STEPS)
 
 
 #: 8 runners at each of 30, 60 and 120 fps, 10 s each (a real analysis needs 10 s or more; the
@@ -272,7 +271,7 @@ def test_asymmetry_pct():
 def test_stride_table_of_nothing_gives_missing_metrics(real_tracks):
     empty = stride_table(detect_contacts(real_tracks.slice_frames(0, 5)), real_tracks)
     assert isinstance(empty, pd.DataFrame) and len(empty) == 0
-    metrics = timing_metrics(empty, real_tracks)
+    metrics = timing_metrics(empty, real_tracks, min_per_side=MIN_STEPS)
     _assert_all_missing_with_a_reason(metrics)
 
 

@@ -53,7 +53,7 @@ def fake_analyze(
         "findings": [
             {"pattern": "hip_tightness", "status": "not_flagged", "summary": "FAKE-VERDICT"},
         ],
-        "settings": {"runner": dict(config["runner"])},
+        "settings": {"runner": config.to_dict()["runner"]},
     }
     (out_dir / "strides.csv").write_text("clip,side\nfake.mp4,left\n")
     (out_dir / "report.html").write_text("<html><body><h1>FAKE-REPORT</h1></body></html>")

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from gaitlab.api import analyze_tracks, assemble
-from gaitlab.config import load_defaults
+from gaitlab.config import default_table, load_defaults
 from gaitlab.synthetic import RunnerSpec, generate_run
 from gaitlab.web import history as H
 
@@ -57,7 +57,7 @@ def rules() -> H.HistoryRules:
 
 
 def test_every_history_metric_has_a_defensible_mdc() -> None:
-    section = load_defaults()["history"]
+    section = default_table()["history"]
     assert section["z"] == pytest.approx(1.96)
     assert len(section["metrics"]) >= 6
     for name, entry in section["metrics"].items():

@@ -22,6 +22,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+from gaitlab.config import Settings
+
 #: File name extensions taken as videos (lower case, compared case-insensitively).
 VIDEO_EXTENSIONS: tuple[str, ...] = (
     ".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv", ".flv",
@@ -119,9 +121,7 @@ def file_sha256(path: Path, *, chunk_bytes: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def settings_sha256(
-    config: Mapping[str, Any], *, model_sha256: str, outputs: Mapping[str, Any]
-) -> str:
+def settings_sha256(config: Settings, *, model_sha256: str, outputs: Mapping[str, Any]) -> str:
     """SHA-256 of everything besides the video that changes a video's results.
 
     Parameters
@@ -134,7 +134,7 @@ def settings_sha256(
         Output options that change what is written (``report``, ``trc``).
     """
     text = json.dumps(
-        {"config": config, "model_sha256": model_sha256, "outputs": dict(outputs)},
+        {"config": config.to_dict(), "model_sha256": model_sha256, "outputs": dict(outputs)},
         sort_keys=True,
         default=str,
     )

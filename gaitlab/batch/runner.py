@@ -43,6 +43,7 @@ from gaitlab.batch.store import (
 )
 from gaitlab.batch.tables import strides_table, summary_table, write_table
 from gaitlab.batch.worker import THREAD_ENV, Job, crash_message, make_record, run_job
+from gaitlab.config import Settings, as_settings
 from gaitlab.errors import ConfigError, GaitlabError, InputError
 from gaitlab.io import write_json_atomic
 from gaitlab.words import say
@@ -398,7 +399,7 @@ def batch(
     *,
     workers: int | None = None,
     scheduler: str | None = None,
-    config: Mapping[str, Any] | None = None,
+    config: Settings | Mapping[str, Any] | None = None,
     model: str | Path | None = None,
     report: bool = False,
     trc: bool = False,
@@ -425,7 +426,8 @@ def batch(
         Address of an existing Dask scheduler (``tcp://host:8786``); its workers must have
         gaitlab installed and see ``folder`` and ``out`` at the same paths.
     config
-        A configuration as from :func:`gaitlab.config.load_config`; None for the defaults.
+        Settings (:func:`gaitlab.config.load_config`), a dict of overrides of the defaults,
+        or None for the defaults.
     model
         Pose model name or ``.task`` path; None for the configuration's.
     report
@@ -442,19 +444,18 @@ def batch(
     gaitlab.errors.GaitlabError
         When the folder or options are unusable (nothing is analysed then).
     """
-    from gaitlab.config import load_defaults
     from gaitlab.pose.model import find_model
 
     t0 = time.perf_counter()
     started = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     folder, out = Path(folder).resolve(), Path(out).resolve()
     _check_options(folder, out, workers, scheduler)
-    cfg = dict(config) if config is not None else load_defaults()
-    model_file = find_model(model if model is not None else cfg["pose"]["model"])
+    settings = as_settings(config)
+    model_file = find_model(model if model is not None else settings.pose.model)
     if report and importlib.util.find_spec("gaitlab.report.write") is None:
         raise ConfigError(say("batch.error.no_report"))
     outputs = {"report": bool(report), "trc": bool(trc)}
-    settings_hash = settings_sha256(cfg, model_sha256=model_file.sha256, outputs=outputs)
+    settings_hash = settings_sha256(settings, model_sha256=model_file.sha256, outputs=outputs)
     videos = find_videos(folder, exclude=[out])
     if not videos:
         raise InputError(say("batch.error.no_videos", folder=folder))
@@ -481,7 +482,7 @@ def batch(
                 path=str(item.path),
                 out=str(out),
                 key=item.key,
-                config=cfg,
+                config=settings,
                 model=str(model) if model is not None else None,
                 report=bool(report),
                 trc=bool(trc),
@@ -523,7 +524,7 @@ def batch(
                 "model": {"name": model_file.name, "sha256": model_file.sha256},
                 "outputs": outputs,
                 "settings_sha256": settings_hash,
-                "settings": cfg,
+                "settings": settings.to_dict(),
                 "counts": result.counts(),
                 "outcomes": result.outcomes,
             },

@@ -19,6 +19,7 @@ from typing import Any
 
 from gaitlab.batch.plan import RECORD_FILE, RECORD_VERSION, VideoKey
 from gaitlab.batch.store import new_staging_dir, place_folder
+from gaitlab.config import Settings
 from gaitlab.errors import ConfigError, GaitlabError, InputError, ModelError
 from gaitlab.io import write_json_atomic
 
@@ -47,7 +48,7 @@ class Job:
     key
         The cache key the results are stored under.
     config
-        The configuration (a plain dict).
+        The settings.
     model
         Pose model name or path, or None for the configuration's.
     report, trc
@@ -60,7 +61,7 @@ class Job:
     path: str
     out: str
     key: VideoKey
-    config: Mapping[str, Any]
+    config: Settings
     model: str | None = None
     report: bool = False
     trc: bool = False

@@ -71,7 +71,7 @@ from scipy.signal import sosfiltfilt
 
 from gaitlab.events import columns as C
 from gaitlab.events.contact import part_clearances, stance_noise_leg
-from gaitlab.metrics.common import leg_length_px
+from gaitlab.pose.body import leg_length_px
 from gaitlab.pose.landmarks import SIDES, side_index
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.signals.filters import applied_lowpass_sos

@@ -18,11 +18,11 @@ Status, in order:
 
 from __future__ import annotations
 
-import dataclasses
 import operator
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from gaitlab.config import PatternSettings, SignSettings
 from gaitlab.result import Evidence, Finding, Metric
 from gaitlab.words import entry, say
 
@@ -30,61 +30,26 @@ PATTERNS: tuple[str, ...] = ("hip_tightness", "hip_weakness")
 _COMPARE = {">": operator.gt, "<": operator.lt, ">=": operator.ge, "<=": operator.le}
 
 
-@dataclasses.dataclass(frozen=True)
-class Sign:
-    """One sign of a pattern, as configured."""
-
-    metric: str
-    comparison: str
-    threshold: float
-    role: str
-    source: str
-    rationale: str | None = None
-
-    @classmethod
-    def from_config(cls, metric: str, table: Mapping[str, Any]) -> Sign:
-        comparison = str(table["comparison"])
-        if comparison not in _COMPARE:
-            from gaitlab.errors import ConfigError
-
-            raise ConfigError(
-                f"Invalid comparison for sign '{metric}': allowed values are "
-                f"{', '.join(_COMPARE)}, but got '{comparison}' instead."
-            )
-        return cls(
-            metric=metric,
-            comparison=comparison,
-            threshold=float(table["threshold"]),
-            role=str(table.get("role", "primary")),
-            source=str(table.get("source", "none")),
-            rationale=table.get("rationale"),
-        )
-
-    def evaluate(self, metric: Metric | None) -> Evidence:
-        """The evidence item for this sign given the measured metric (or None)."""
-        value = None if metric is None else metric.value
-        met = None if value is None else bool(_COMPARE[self.comparison](value, self.threshold))
-        source = self.source if self.source != "none" else f"none: {self.rationale or ''}".strip()
-        return Evidence(
-            metric=self.metric,
-            value=value,
-            threshold=self.threshold,
-            comparison=self.comparison,  # type: ignore[arg-type]
-            met=met,
-            source=source,
-            role=self.role,  # type: ignore[arg-type]
-            unit=metric.unit if metric is not None else "",
-            trust=metric.accuracy if metric is not None else None,
-            clip=metric.clip if metric is not None else None,
-            note=(metric.reason if metric is not None and value is None else None)
-            if metric is not None
-            else "not measured",
-        )
-
-
-def signs_from_config(pattern_cfg: Mapping[str, Any]) -> list[Sign]:
-    """The signs of one pattern from its config table."""
-    return [Sign.from_config(name, t) for name, t in pattern_cfg.get("signs", {}).items()]
+def evaluate_sign(sign: SignSettings, metric: Metric | None) -> Evidence:
+    """The evidence item for one configured sign given the measured metric (or None)."""
+    value = None if metric is None else metric.value
+    met = None if value is None else bool(_COMPARE[sign.comparison](value, sign.threshold))
+    source = sign.source if sign.source != "none" else f"none: {sign.rationale or ''}".strip()
+    return Evidence(
+        metric=sign.metric,
+        value=value,
+        threshold=sign.threshold,
+        comparison=sign.comparison,
+        met=met,
+        source=source,
+        role=sign.role,
+        unit=metric.unit if metric is not None else "",
+        trust=metric.accuracy if metric is not None else None,
+        clip=metric.clip if metric is not None else None,
+        note=(metric.reason if metric is not None and value is None else None)
+        if metric is not None
+        else "not measured",
+    )
 
 
 def exercises_for(pattern: str) -> tuple[dict[str, Any], ...]:
@@ -99,7 +64,7 @@ def assess_pattern(
     *,
     views: Sequence[str],
     metrics: Mapping[str, Metric],
-    pattern_cfg: Mapping[str, Any],
+    pattern_cfg: PatternSettings,
     steps_per_side: Mapping[str, int],
     min_steps_per_side: int,
     clip: str | None = None,
@@ -115,7 +80,7 @@ def assess_pattern(
     metrics
         Measured metrics of the clip(s) with a suitable view.
     pattern_cfg
-        The ``[findings.<pattern>]`` config table (``views``, ``min_primary_met``, ``signs``).
+        The ``[findings.<pattern>]`` settings (``views``, ``min_primary_met``, ``signs``).
     steps_per_side
         Usable steps per side (``{"left": n, "right": n}``) in the suitable clip(s).
     min_steps_per_side
@@ -124,7 +89,7 @@ def assess_pattern(
         Name of the clip the finding rests on.
     """
     view_needed = say(f"finding.{pattern}.view_needed")
-    suitable = [v for v in views if v in pattern_cfg["views"]]
+    suitable = [v for v in views if v in pattern_cfg.views]
     if not suitable:
         return Finding(
             pattern=pattern,  # type: ignore[arg-type]
@@ -133,8 +98,7 @@ def assess_pattern(
             summary=say(f"finding.{pattern}.not_assessed"),
             reason=f"needs a {view_needed} view; got {', '.join(views) or 'no usable clip'}",
         )
-    signs = signs_from_config(pattern_cfg)
-    evidence = tuple(s.evaluate(metrics.get(s.metric)) for s in signs)
+    evidence = tuple(evaluate_sign(s, metrics.get(s.metric)) for s in pattern_cfg.signs)
     fewest = min(steps_per_side.get("left", 0), steps_per_side.get("right", 0))
     primary = [e for e in evidence if e.role == "primary"]
     measured = [e for e in primary if e.met is not None]
@@ -154,7 +118,7 @@ def assess_pattern(
             reason=reason,
         )
     n_met = sum(bool(e.met) for e in measured)
-    flagged = n_met >= int(pattern_cfg["min_primary_met"])
+    flagged = n_met >= pattern_cfg.min_primary_met
     return Finding(
         pattern=pattern,  # type: ignore[arg-type]
         status="flagged" if flagged else "not_flagged",

@@ -69,12 +69,11 @@ import pandas as pd
 
 from gaitlab.events import columns as C
 from gaitlab.metrics.common import (
-    MIN_STEPS_PER_SIDE,
     SideSummary,
     asymmetry_pct,
-    px_per_m_from_height,
     summarise_sides,
 )
+from gaitlab.pose.body import px_per_m_from_height
 from gaitlab.pose.landmarks import INDEX, SIDES, side_index
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.result import Metric
@@ -92,6 +91,9 @@ DRIFT_CUTOFF_STRIDE_MULTIPLE: float = 4.0
 #: Low-pass cut-off of the frontal angles (trunk, hip line, knee), as a multiple of the stride
 #: frequency (about 8.5 Hz at 170 steps/min); skipped above 0.7 times the Nyquist frequency.
 ANGLE_CUTOFF_STRIDE_MULTIPLE: float = 6.0
+#: Butterworth order of those two low-passes (zero-lag, so twice this in effect); fixed, apart
+#: from the ``[signals] filter_order`` of the cleaning, whose cut-off these do not share.
+SIGNAL_FILTER_ORDER: int = 2
 #: Travel that MediaPipe's VIDEO-mode smoothing removes from the hip midpoint's side-to-side
 #: sway, per stride, as a share of the pelvis width (hip-landmark distance); added back when
 #: ``pose_smoothing="mediapipe_video"``. MediaPipe smooths each landmark coordinate with a
@@ -465,7 +467,7 @@ def frontal_metrics(
     leg_px: float,
     height_m: float | None = None,
     clip: str | None = None,
-    min_per_side: int = MIN_STEPS_PER_SIDE,
+    min_per_side: int,
     pose_smoothing: PoseSmoothing = "mediapipe_video",
 ) -> dict[str, Metric]:
     """Every rear/front-view metric of a clip, in the runner's terms.
@@ -480,13 +482,14 @@ def frontal_metrics(
     view
         ``"rear"`` (the runner's left on image-left) or ``"front"`` (on image-right).
     leg_px
-        Leg length in pixels (:func:`gaitlab.metrics.common.leg_length_px`).
+        Leg length in pixels (:func:`gaitlab.pose.body.leg_length_px`).
     height_m
         The runner's standing height, for ``lateral_drift_cm`` (None: not reported).
     clip
         Name of the clip, recorded in every metric.
     min_per_side
-        Fewest usable strides per side for a value.
+        Fewest usable strides per side for a value (the analysis passes
+        ``[findings] min_steps_per_side``).
     pose_smoothing
         How the landmarks were smoothed before gaitlab saw them: ``"mediapipe_video"``
         (gaitlab's pose stage: MediaPipe VIDEO mode) adds back the drift its smoothing removes
@@ -731,7 +734,7 @@ def lowpass_below_nyquist(tracks: PoseTracks, cutoff_hz: float) -> PoseTracks:
     """Zero-lag low-pass at ``cutoff_hz``; unchanged when it is unusable or near Nyquist."""
     if not np.isfinite(cutoff_hz) or cutoff_hz >= MAX_CUTOFF_NYQUIST_SHARE * tracks.fps / 2:
         return tracks
-    return lowpass(tracks, cutoff_hz=float(cutoff_hz))
+    return lowpass(tracks, cutoff_hz=float(cutoff_hz), order=SIGNAL_FILTER_ORDER)
 
 
 def _vertex(y: np.ndarray, k: int) -> tuple[float, float]:

@@ -8,7 +8,7 @@ beyond 2 deg, :func:`roll_correction_deg`) is turned back by the excess before a
 measured.
 
 Definitions (per usable stride of one side; ``L`` = leg length in pixels, hip joint centre to
-ankle joint centre, :func:`gaitlab.metrics.common.leg_length_px`; "hips" = the midpoint of the
+ankle joint centre, :func:`gaitlab.pose.body.leg_length_px`; "hips" = the midpoint of the
 two hip landmarks; event times are sub-frame and positions are interpolated linearly between
 frames):
 
@@ -69,12 +69,11 @@ from scipy.signal import butter, sosfiltfilt
 
 from gaitlab.events import columns as C
 from gaitlab.metrics.common import (
-    HEIGHT_PER_LEG_LENGTH,
-    MIN_STEPS_PER_SIDE,
     SideSummary,
     asymmetry_pct,
     summarise_sides,
 )
+from gaitlab.pose.body import HEIGHT_PER_LEG_LENGTH
 from gaitlab.pose.landmarks import INDEX, SIDES, side_index
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.result import Metric
@@ -585,7 +584,7 @@ def sagittal_metrics(
     near: Side | Literal["auto"] | None = "auto",
     correct_roll: bool = True,
     roll_dead_zone_deg: float = ROLL_DEAD_ZONE_DEG,
-    min_per_side: int = MIN_STEPS_PER_SIDE,
+    min_per_side: int,
 ) -> dict[str, Metric]:
     """Every side-view metric of a clip.
 
@@ -598,7 +597,7 @@ def sagittal_metrics(
     facing
         Direction of running in the image (:attr:`gaitlab.signals.view.ViewEstimate.facing`).
     leg_px
-        Leg length in pixels (:func:`gaitlab.metrics.common.leg_length_px`).
+        Leg length in pixels (:func:`gaitlab.pose.body.leg_length_px`).
     height_m
         The runner's standing height, for ``step_length_m`` (None: unknown).
     belt_speed_m_s
@@ -614,7 +613,8 @@ def sagittal_metrics(
     roll_dead_zone_deg
         Rolls found up to this size are left alone, larger ones are undone by the excess.
     min_per_side
-        Fewest usable strides per side (per leg used) for a value.
+        Fewest usable strides per side (per leg used) for a value (the analysis passes
+        ``[findings] min_steps_per_side``).
 
     Returns
     -------

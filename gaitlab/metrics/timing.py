@@ -34,12 +34,10 @@ from scipy.stats import theilslopes
 
 from gaitlab.events import columns as C
 from gaitlab.metrics.common import (
-    HEIGHT_PER_LEG_LENGTH,
-    MIN_STEPS_PER_SIDE,
     SideSummary,
-    leg_length_px,
     summarise_sides,
 )
+from gaitlab.pose.body import HEIGHT_PER_LEG_LENGTH, leg_length_px
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.result import Metric
 from gaitlab.signals.runs import true_runs
@@ -74,7 +72,7 @@ def timing_metrics(
     *,
     height_m: float | None = None,
     clip: str | None = None,
-    min_per_side: int = MIN_STEPS_PER_SIDE,
+    min_per_side: int,
 ) -> dict[str, Metric]:
     """Every timing metric of a clip.
 
@@ -89,7 +87,8 @@ def timing_metrics(
     clip
         Name of the clip, recorded in every metric.
     min_per_side
-        Fewest usable steps (or strides) per side for a value.
+        Fewest usable steps (or strides) per side for a value (the analysis passes
+        ``[findings] min_steps_per_side``).
 
     Returns
     -------

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
+from gaitlab.config import Settings, load_defaults
 from gaitlab.errors import InputError
 from gaitlab.pose.landmarker import (
-    DEFAULT_OPTIONS,
     FrameObserver,
     LandmarkerOptions,
     PeopleLook,
@@ -99,15 +99,8 @@ def _look_for_runner(
 def extract_pose(
     path: str | Path,
     model: ModelFile,
+    settings: Settings | None = None,
     *,
-    slowmo_factor: float = 1.0,
-    options: LandmarkerOptions = DEFAULT_OPTIONS,
-    runner_sample_frames_per_s: float = 0.5,
-    runner_sample_min: int = 4,
-    runner_sample_max: int = 10,
-    runner_dense_frames_per_s: float = 2.0,
-    runner_dense_max: int = 30,
-    min_duration_s: float = 1.0,
     progress: Callable[[int, int], None] | None = None,
     frame_observer: FrameObserver | None = None,
 ) -> PoseResult:
@@ -119,17 +112,11 @@ def extract_pose(
         The video file.
     model
         The verified pose model (:func:`gaitlab.pose.model.find_model`).
-    slowmo_factor
-        How many times slower than real time the clip plays (8 for 240 fps saved at 30 fps).
-    options
-        MediaPipe thresholds.
-    runner_sample_frames_per_s, runner_sample_min, runner_sample_max
-        How many frames to look at to choose the runner.
-    runner_dense_frames_per_s, runner_dense_max
-        How many to look at when the first look finds more than one person, or a person who is
-        not in every sampled frame.
-    min_duration_s
-        Shorter clips cannot hold one running stride (at most 1 s) and are refused.
+    settings
+        The ``[pose]`` section (MediaPipe thresholds; how many frames to look at to choose the
+        runner, and how many more when the first look finds more than one person or a person
+        who is not in every sampled frame) and the ``[video]`` section (the slow-motion factor;
+        the shortest clip taken); None for the shipped defaults.
     progress
         Called with ``(frames_done, frames_total)`` as frames are processed.
     frame_observer
@@ -141,8 +128,11 @@ def extract_pose(
     InputError
         When the file is not a readable video or no person is found in it.
     """
+    settings = settings if settings is not None else load_defaults()
+    pose_cfg, slowmo_factor = settings.pose, settings.video.slowmo_factor
+    options = LandmarkerOptions.from_settings(pose_cfg)
     info = probe(path, slowmo_factor=slowmo_factor)
-    if info.duration_s < min_duration_s:
+    if info.duration_s < settings.video.min_duration_s:
         raise InputError(
             say("error.video.too_short", name=Path(path).name, duration_s=info.duration_s)
         )
@@ -153,9 +143,9 @@ def extract_pose(
     frame_size = (info.width_px, info.height_px)
     n_samples = n_runner_samples(
         info.duration_s,
-        per_s=runner_sample_frames_per_s,
-        minimum=runner_sample_min,
-        maximum=runner_sample_max,
+        per_s=pose_cfg.runner_sample_frames_per_s,
+        minimum=pose_cfg.runner_sample_min,
+        maximum=pose_cfg.runner_sample_max,
     )
     total = info.n_frames
     meta = {
@@ -192,7 +182,10 @@ def extract_pose(
         # Not one runner alone in every sampled frame: look closely for the runner's path and
         # track again, following them (a second pass only such clips pay for).
         n_dense = n_runner_samples(
-            info.duration_s, per_s=runner_dense_frames_per_s, minimum=0, maximum=runner_dense_max
+            info.duration_s,
+            per_s=pose_cfg.runner_dense_frames_per_s,
+            minimum=0,
+            maximum=pose_cfg.runner_dense_max,
         )
         dense = _look_for_runner(
             path, model, max(n_dense, n_samples), slowmo_factor, options, frame_size

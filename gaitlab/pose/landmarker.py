@@ -28,6 +28,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from gaitlab.config import PoseSettings, load_defaults
 from gaitlab.errors import InputError, ModelError
 from gaitlab.pose.landmarks import INDEX, N_LANDMARKS
 from gaitlab.pose.tracks import PoseTracks
@@ -70,13 +71,19 @@ class LandmarkerOptions:
         MediaPipe's thresholds (0..1).
     """
 
-    min_detection_confidence: float = 0.5
-    min_presence_confidence: float = 0.5
-    min_tracking_confidence: float = 0.5
+    min_detection_confidence: float
+    min_presence_confidence: float
+    min_tracking_confidence: float
 
-
-#: MediaPipe's own default thresholds.
-DEFAULT_OPTIONS = LandmarkerOptions()
+    @classmethod
+    def from_settings(cls, pose: PoseSettings | None = None) -> LandmarkerOptions:
+        """The thresholds of a ``[pose]`` settings section (None: the shipped defaults)."""
+        pose = pose if pose is not None else load_defaults().pose
+        return cls(
+            min_detection_confidence=pose.min_detection_confidence,
+            min_presence_confidence=pose.min_presence_confidence,
+            min_tracking_confidence=pose.min_tracking_confidence,
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -162,7 +169,7 @@ def open_landmarker(
     *,
     mode: str = "video",
     num_poses: int = 1,
-    options: LandmarkerOptions = DEFAULT_OPTIONS,
+    options: LandmarkerOptions | None = None,
     segmentation: bool = False,
 ) -> Iterator[Any]:
     """Open a MediaPipe PoseLandmarker and close it on exit.
@@ -176,10 +183,11 @@ def open_landmarker(
     num_poses
         Maximum number of poses per frame.
     options
-        Detection, presence and tracking thresholds.
+        Detection, presence and tracking thresholds (None: the ``[pose]`` defaults).
     segmentation
         Also output a person segmentation mask per frame.
     """
+    options = options if options is not None else LandmarkerOptions.from_settings()
     _, base_options, vision = _mp()
     running_mode = vision.RunningMode.VIDEO if mode == "video" else vision.RunningMode.IMAGE
     opts = vision.PoseLandmarkerOptions(
@@ -232,7 +240,7 @@ def sight_people(
     model_path: str | Path,
     *,
     max_people: int = 3,
-    options: LandmarkerOptions = DEFAULT_OPTIONS,
+    options: LandmarkerOptions | None = None,
 ) -> list[PersonSighting]:
     """Every person MediaPipe finds in a few frames (IMAGE mode, several poses per frame).
 
@@ -276,7 +284,7 @@ class PeopleLook:
     max_people
         Maximum number of poses per frame.
     options
-        Detection, presence and tracking thresholds.
+        Detection, presence and tracking thresholds (None: the ``[pose]`` defaults).
     """
 
     _END = object()
@@ -286,7 +294,7 @@ class PeopleLook:
         model_path: str | Path,
         *,
         max_people: int = 3,
-        options: LandmarkerOptions = DEFAULT_OPTIONS,
+        options: LandmarkerOptions | None = None,
     ) -> None:
         self.n_frames = 0
         self._frames: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -309,7 +317,9 @@ class PeopleLook:
                 return
             yield frame
 
-    def _work(self, model_path: str | Path, max_people: int, options: LandmarkerOptions) -> None:
+    def _work(
+        self, model_path: str | Path, max_people: int, options: LandmarkerOptions | None
+    ) -> None:
         try:
             self._sightings = sight_people(
                 self._handed(), model_path, max_people=max_people, options=options
@@ -496,7 +506,7 @@ def track_pose(
     fps: float,
     frame_size_px: tuple[int, int],
     runner: RunnerChoice | None = None,
-    options: LandmarkerOptions = DEFAULT_OPTIONS,
+    options: LandmarkerOptions | None = None,
     progress: Callable[[int], None] | None = None,
     meta: dict[str, Any] | None = None,
     observer: FrameObserver | None = None,
@@ -517,7 +527,7 @@ def track_pose(
         Where the runner is (from :func:`choose_runner`); when it follows a crop window, each
         frame is cropped to it and frames where the runner is absent get no pose.
     options
-        MediaPipe thresholds.
+        MediaPipe thresholds (None: the ``[pose]`` defaults).
     progress
         Called with the number of frames done after each frame.
     meta
@@ -617,7 +627,7 @@ def detect_image(
     rgb: np.ndarray,
     model_path: str | Path,
     *,
-    options: LandmarkerOptions = DEFAULT_OPTIONS,
+    options: LandmarkerOptions | None = None,
 ) -> PoseTracks:
     """Landmarks of one person in a still image (IMAGE mode), as a one-frame track.
 

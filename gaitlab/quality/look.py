@@ -8,9 +8,8 @@ runner, :func:`gaitlab.pose.landmarker.track_pose` follows them through the burs
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -173,15 +172,6 @@ def frame_rows(tracks: PoseTracks, idx: np.ndarray) -> dict[str, np.ndarray]:
         "visibility": tracks.visibility[idx],
         "presence": tracks.presence[idx],
     }
-
-
-def landmarker_options(pose_cfg: Mapping[str, Any]) -> LandmarkerOptions:
-    """MediaPipe thresholds from the ``[pose]`` section."""
-    return LandmarkerOptions(
-        min_detection_confidence=float(pose_cfg["min_detection_confidence"]),
-        min_presence_confidence=float(pose_cfg["min_presence_confidence"]),
-        min_tracking_confidence=float(pose_cfg["min_tracking_confidence"]),
-    )
 
 
 def detect_people(

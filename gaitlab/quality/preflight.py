@@ -8,7 +8,7 @@
   the strides to expect), the tilt of rear/front views (hip and shoulder lines) and camera
   shake.
 * :func:`clip_checks`: the same checks from a finished analysis
-  (:class:`gaitlab.api.ClipAnalysis`), so the report and ``summary.json`` carry them.
+  (:class:`gaitlab.result.analysis.ClipAnalysis`), so the report and ``summary.json`` carry them.
 """
 
 from __future__ import annotations
@@ -22,11 +22,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gaitlab.config import load_defaults
+from gaitlab.config import Settings, as_settings
 from gaitlab.errors import InputError
 from gaitlab.metrics import frontal, sagittal
 from gaitlab.metrics.timing import spectral_cadence_spm
 from gaitlab.pose.extract import n_runner_samples
+from gaitlab.pose.landmarker import LandmarkerOptions
 from gaitlab.pose.model import ModelFile, find_model
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.quality import checks as ck
@@ -38,7 +39,7 @@ from gaitlab.video import VideoInfo, probe, sample_frames
 from gaitlab.words import say
 
 if TYPE_CHECKING:
-    from gaitlab.api import ClipAnalysis
+    from gaitlab.result.analysis import ClipAnalysis
 
 #: Step rate assumed when it cannot be measured (fast running: a "too few strides" verdict is
 #: then safe).
@@ -95,7 +96,7 @@ class Preflight:
 def preflight(
     path: str | Path,
     model: str | Path | ModelFile | None = None,
-    config: Mapping[str, Any] | None = None,
+    config: Settings | Mapping[str, Any] | None = None,
     *,
     n_samples: int | None = None,
 ) -> Preflight:
@@ -109,7 +110,8 @@ def preflight(
         A model name or ``.task`` path (or a :class:`~gaitlab.pose.model.ModelFile`); None for
         the configuration's.
     config
-        A configuration (:func:`gaitlab.config.load_config`); None for the defaults.
+        Settings (:func:`gaitlab.config.load_config`), a dict of overrides of the defaults,
+        or None for the defaults.
     n_samples
         Frames spread over the clip to look at; None for ``[checks] sample_frames``.
 
@@ -121,9 +123,9 @@ def preflight(
         When the pose model cannot be found or loaded.
     """
     start = time.perf_counter()
-    cfg = dict(config) if config is not None else load_defaults()
-    settings = CheckSettings.from_config(cfg)
-    slowmo = float(cfg["video"]["slowmo_factor"])
+    cfg = as_settings(config)
+    settings = CheckSettings.from_settings(cfg)
+    slowmo = cfg.video.slowmo_factor
     path = Path(path)
     info = probe(path, slowmo_factor=slowmo)
     if info.truncated:
@@ -131,9 +133,9 @@ def preflight(
     model_file = (
         model
         if isinstance(model, ModelFile)
-        else find_model(model if model is not None else cfg["pose"]["model"])
+        else find_model(model if model is not None else cfg.pose.model)
     )
-    options = look.landmarker_options(cfg["pose"])
+    options = LandmarkerOptions.from_settings(cfg.pose)
     people = look.sample_and_look(
         path,
         model_file,
@@ -305,7 +307,7 @@ def roll_from_tracks(tracks: PoseTracks, view: str, step_hz: float | None) -> fl
 
 
 # --------------------------------------------------------------------------- from an analysis
-def clip_checks(clip: ClipAnalysis, config: Mapping[str, Any]) -> tuple[Check, ...]:
+def clip_checks(clip: ClipAnalysis, config: Settings) -> tuple[Check, ...]:
     """The capture checks of an analysed clip, for the report and ``summary.json``.
 
     From the analysis: the view, the raw landmark tracks (whole body, runner size), the video
@@ -318,11 +320,11 @@ def clip_checks(clip: ClipAnalysis, config: Mapping[str, Any]) -> tuple[Check, .
     Parameters
     ----------
     clip
-        A clip analysis (:class:`gaitlab.api.ClipAnalysis`).
+        A clip analysis (:class:`gaitlab.result.analysis.ClipAnalysis`).
     config
-        The configuration the clip was analysed with.
+        The settings the clip was analysed with.
     """
-    settings = CheckSettings.from_config(config)
+    settings = CheckSettings.from_settings(config)
     raw = clip.pose.tracks
     video = clip.pose.video
     model = clip.pose.model
@@ -341,7 +343,7 @@ def clip_checks(clip: ClipAnalysis, config: Mapping[str, Any]) -> tuple[Check, .
         )
         shake = measure.shake_pct(shifts, height)
         if model is not None:
-            options = look.landmarker_options(config["pose"])
+            options = LandmarkerOptions.from_settings(config.pose)
             n_others = look.look_at_people(frames, model, video, options=options).n_others
     if model is not None and clip.pose.runner is not None:
         n_others = max(n_others or 0, clip.pose.runner.n_people - 1)

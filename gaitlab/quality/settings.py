@@ -1,10 +1,10 @@
-"""The capture checks' thresholds, read once from the ``[checks]`` section of the configuration."""
+"""The capture checks' thresholds in one flat object, from the ``[checks]`` settings section."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
-from typing import Any
+
+from gaitlab.config import Settings, load_defaults
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,48 +38,49 @@ class CheckSettings:
         takes it.
     """
 
-    sample_frames: int = 10
-    burst_s: float = 2.5
-    burst_max_fps: float = 30.0
-    whole_body_warn_below: float = 0.9
-    whole_body_fail_below: float = 0.5
-    recommended_fps: float = 60.0
-    min_fps: float = 20.0
-    resolution_warn_below_px: float = 300.0
-    resolution_fail_below_px: float = 150.0
-    luma_warn_below: float = 50.0
-    luma_fail_below: float = 20.0
-    luma_warn_above: float = 235.0
-    shake_warn_above_pct: float = 1.0
-    shake_fail_above_pct: float = 4.0
-    tilt_warn_above_deg_side: float = 6.0
-    tilt_warn_above_deg_frontal: float = 3.0
-    min_strides_per_side: int = 7
-    dense_frames_per_s: float = 2.0
-    dense_max: int = 30
+    sample_frames: int
+    burst_s: float
+    burst_max_fps: float
+    whole_body_warn_below: float
+    whole_body_fail_below: float
+    recommended_fps: float
+    min_fps: float
+    resolution_warn_below_px: float
+    resolution_fail_below_px: float
+    luma_warn_below: float
+    luma_fail_below: float
+    luma_warn_above: float
+    shake_warn_above_pct: float
+    shake_fail_above_pct: float
+    tilt_warn_above_deg_side: float
+    tilt_warn_above_deg_frontal: float
+    min_strides_per_side: int
+    dense_frames_per_s: float
+    dense_max: int
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> CheckSettings:
-        """Settings from a configuration (:func:`gaitlab.config.load_config`)."""
-        c = config["checks"]
+    def from_settings(cls, settings: Settings | None = None) -> CheckSettings:
+        """The checks' values from the settings (None: the shipped defaults)."""
+        settings = settings if settings is not None else load_defaults()
+        c = settings.checks
         return cls(
-            sample_frames=int(c["sample_frames"]),
-            burst_s=float(c["burst_s"]),
-            burst_max_fps=float(c["burst_max_fps"]),
-            whole_body_warn_below=float(c["whole_body"]["warn_below_share"]),
-            whole_body_fail_below=float(c["whole_body"]["fail_below_share"]),
-            recommended_fps=float(c["frame_rate"]["recommended_fps"]),
-            min_fps=float(c["frame_rate"]["min_fps"]),
-            resolution_warn_below_px=float(c["resolution"]["warn_below_px"]),
-            resolution_fail_below_px=float(c["resolution"]["fail_below_px"]),
-            luma_warn_below=float(c["lighting"]["warn_below_luma"]),
-            luma_fail_below=float(c["lighting"]["fail_below_luma"]),
-            luma_warn_above=float(c["lighting"]["warn_above_luma"]),
-            shake_warn_above_pct=float(c["shake"]["warn_above_pct"]),
-            shake_fail_above_pct=float(c["shake"]["fail_above_pct"]),
-            tilt_warn_above_deg_side=float(c["tilt"]["warn_above_deg_side"]),
-            tilt_warn_above_deg_frontal=float(c["tilt"]["warn_above_deg_frontal"]),
-            min_strides_per_side=int(config["findings"]["min_steps_per_side"]),
-            dense_frames_per_s=float(config["pose"]["runner_dense_frames_per_s"]),
-            dense_max=int(config["pose"]["runner_dense_max"]),
+            sample_frames=c.sample_frames,
+            burst_s=c.burst_s,
+            burst_max_fps=c.burst_max_fps,
+            whole_body_warn_below=c.whole_body.warn_below_share,
+            whole_body_fail_below=c.whole_body.fail_below_share,
+            recommended_fps=c.frame_rate.recommended_fps,
+            min_fps=c.frame_rate.min_fps,
+            resolution_warn_below_px=c.resolution.warn_below_px,
+            resolution_fail_below_px=c.resolution.fail_below_px,
+            luma_warn_below=c.lighting.warn_below_luma,
+            luma_fail_below=c.lighting.fail_below_luma,
+            luma_warn_above=c.lighting.warn_above_luma,
+            shake_warn_above_pct=c.shake.warn_above_pct,
+            shake_fail_above_pct=c.shake.fail_above_pct,
+            tilt_warn_above_deg_side=c.tilt.warn_above_deg_side,
+            tilt_warn_above_deg_frontal=c.tilt.warn_above_deg_frontal,
+            min_strides_per_side=settings.findings.min_steps_per_side,
+            dense_frames_per_s=settings.pose.runner_dense_frames_per_s,
+            dense_max=settings.pose.runner_dense_max,
         )

@@ -32,7 +32,7 @@ from gaitlab.report.cycles import frontal_signals, side_running_frame
 from gaitlab.video import iter_frames
 
 if TYPE_CHECKING:
-    from gaitlab.api import ClipAnalysis
+    from gaitlab.result.analysis import ClipAnalysis
 
 
 #: libx264 settings: a visually clean picture at a modest size, encoded quickly.
@@ -119,7 +119,7 @@ def write_annotated_video(
     Parameters
     ----------
     clip
-        A :class:`gaitlab.api.ClipAnalysis` whose video file is still readable
+        A :class:`gaitlab.result.analysis.ClipAnalysis` whose video file is still readable
         (``clip.pose.video.codec`` is not ``"none"``).
     path
         Where to write (``annotated.mp4``).

@@ -20,7 +20,7 @@ import pandas as pd
 
 from gaitlab.events import columns as C
 from gaitlab.metrics import frontal, sagittal
-from gaitlab.metrics.common import leg_length_px
+from gaitlab.pose.body import leg_length_px
 from gaitlab.pose.landmarks import SIDES, side_index
 from gaitlab.pose.tracks import PoseTracks
 

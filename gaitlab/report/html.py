@@ -26,7 +26,7 @@ from gaitlab.result import Evidence, Finding, Metric
 from gaitlab.words import entry, say
 
 if TYPE_CHECKING:
-    from gaitlab.api import Analysis, ClipAnalysis
+    from gaitlab.result.analysis import Analysis, ClipAnalysis
     from gaitlab.signals.view import ViewEstimate
 
 
@@ -415,7 +415,7 @@ def report_context(
     Parameters
     ----------
     analysis
-        The :class:`gaitlab.api.Analysis`.
+        The :class:`gaitlab.result.analysis.Analysis`.
     frames
         Key frames (:func:`gaitlab.report.keyframes.key_frames`).
     curves

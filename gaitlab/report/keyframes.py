@@ -24,7 +24,7 @@ import pandas as pd
 from gaitlab.errors import GaitlabError
 from gaitlab.events import columns as C
 from gaitlab.metrics import frontal, sagittal
-from gaitlab.metrics.common import leg_length_px
+from gaitlab.pose.body import leg_length_px
 from gaitlab.pose.landmarks import INDEX, side_index
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.report import draw
@@ -32,7 +32,7 @@ from gaitlab.report.cycles import frontal_signals, side_roll_turn_deg, usable_st
 from gaitlab.video import iter_frames
 
 if TYPE_CHECKING:
-    from gaitlab.api import ClipAnalysis
+    from gaitlab.result.analysis import ClipAnalysis
 
 
 SIDE_KEYS: tuple[str, ...] = ("foot_strike", "mid_stance", "toe_off")
@@ -270,7 +270,7 @@ def key_frames(clip: ClipAnalysis) -> list[KeyFrame]:
     Parameters
     ----------
     clip
-        A :class:`gaitlab.api.ClipAnalysis`.
+        A :class:`gaitlab.result.analysis.ClipAnalysis`.
     """
     tracks: PoseTracks = clip.tracks
     strides = usable_strides(clip.strides)

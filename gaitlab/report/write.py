@@ -12,7 +12,7 @@ from gaitlab.report.html import render_html, report_context
 from gaitlab.report.keyframes import key_frames
 
 if TYPE_CHECKING:
-    from gaitlab.api import Analysis, ClipAnalysis
+    from gaitlab.result.analysis import Analysis, ClipAnalysis
 
 
 #: The annotated clip's file name (the first clip with a video; others get their stem added).
@@ -69,7 +69,7 @@ def write_report(
     Parameters
     ----------
     analysis
-        The :class:`gaitlab.api.Analysis` (from :func:`gaitlab.analyze`, or
+        The :class:`gaitlab.result.analysis.Analysis` (from :func:`gaitlab.analyze`, or
         :func:`gaitlab.api.assemble` of :func:`gaitlab.api.analyze_tracks` results).
     out_dir
         The output folder (created when missing).

@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from gaitlab.config import SignalSettings, load_defaults
 from gaitlab.pose.landmarks import INDEX
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.signals.filters import lowpass
@@ -82,13 +83,9 @@ class CleanResult:
 
 def clean(
     tracks: PoseTracks,
+    settings: SignalSettings | None = None,
     *,
     view: Literal["side", "rear", "front"] | None = None,
-    max_speed_leg_per_s: float = 15.0,
-    min_visibility: float = 0.05,
-    max_gap_s: float = 0.1,
-    cutoff_hz: float | Literal["auto"] | None = "auto",
-    filter_order: int = 2,
     cadence_spm: float | None = None,
 ) -> CleanResult:
     """Fix swaps, drop outliers, fill short gaps and low-pass, in that order.
@@ -97,30 +94,34 @@ def clean(
     ----------
     tracks
         Raw landmark tracks from the pose stage.
+    settings
+        The ``[signals]`` section: outlier settings (``max_speed_leg_per_s``,
+        ``min_visibility``: :func:`~gaitlab.signals.outliers.reject_outliers`), the longest
+        gap to interpolate (``max_gap_s``: :func:`~gaitlab.signals.gaps.fill_gaps`) and the
+        low-pass (``cutoff_hz``, ``filter_order``: :func:`~gaitlab.signals.filters.lowpass`);
+        None for the shipped defaults.
     view
         Camera view if known (:func:`~gaitlab.signals.swaps.fix_swaps`).
-    max_speed_leg_per_s, min_visibility
-        Outlier settings (:func:`~gaitlab.signals.outliers.reject_outliers`).
-    max_gap_s
-        Longest gap to interpolate (:func:`~gaitlab.signals.gaps.fill_gaps`).
-    cutoff_hz, filter_order, cadence_spm
-        Low-pass settings (:func:`~gaitlab.signals.filters.lowpass`).
+    cadence_spm
+        Steps per minute, for the ``"auto"`` cut-off (None: typical running).
 
     Returns
     -------
     CleanResult
     """
+    cfg = settings if settings is not None else load_defaults().signals
+    max_gap_s = cfg.max_gap_s
     out = fix_swaps(tracks, view=view)
     swapped = out.meta["steps"][-1]["swapped_frames"]
     out = reject_outliers(
-        out, max_speed_leg_per_s=max_speed_leg_per_s, min_visibility=min_visibility
+        out, max_speed_leg_per_s=cfg.max_speed_leg_per_s, min_visibility=cfg.min_visibility
     )
     n_outliers = out.meta["steps"][-1]["n_blanked"]
     before = np.isnan(out.image_xy_px[..., 0])
     out = fill_gaps(out, max_gap_s=max_gap_s)
     filled = before & ~np.isnan(out.image_xy_px[..., 0])
     gait_idx = [INDEX[n] for n in GAIT_LANDMARKS]
-    out = lowpass(out, cutoff_hz=cutoff_hz, order=filter_order, cadence_spm=cadence_spm)
+    out = lowpass(out, cutoff_hz=cfg.cutoff_hz, order=cfg.filter_order, cadence_spm=cadence_spm)
     report = CleanReport(
         n_frames=tracks.n_frames,
         frames_with_pose=int(tracks.has_pose.sum()),

@@ -68,8 +68,8 @@ def auto_cutoff_hz(fps: float, cadence_spm: float | None = None) -> float | None
 def lowpass(
     tracks: PoseTracks,
     *,
-    cutoff_hz: float | Literal["auto"] | None = "auto",
-    order: int = 2,
+    cutoff_hz: float | Literal["auto"] | None,
+    order: int,
     cadence_spm: float | None = None,
 ) -> PoseTracks:
     """Zero-lag Butterworth low-pass of every landmark coordinate, run by run.

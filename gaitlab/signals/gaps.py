@@ -91,7 +91,7 @@ def find_gaps(
 def fill_gaps(
     tracks: PoseTracks,
     *,
-    max_gap_s: float = 0.1,
+    max_gap_s: float,
     method: Literal["pchip", "cubic"] = "pchip",
 ) -> PoseTracks:
     """Interpolate gaps of at most ``max_gap_s`` in every landmark coordinate.
@@ -108,8 +108,8 @@ def fill_gaps(
         Landmark tracks.
     max_gap_s
         Longest gap to fill, in seconds. A gap's length is its number of missing frames divided
-        by the frame rate. The default (0.1 s: 3 frames at 30 fps) is under a third of a running
-        step, so a filled stretch never spans a whole foot contact.
+        by the frame rate. The configured value (0.1 s: 3 frames at 30 fps) is under a third of
+        a running step, so a filled stretch never spans a whole foot contact.
     method
         ``"pchip"`` (default) or ``"cubic"``.
 

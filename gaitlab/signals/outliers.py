@@ -7,15 +7,15 @@ import warnings
 import numpy as np
 from scipy.ndimage import median_filter
 
-from gaitlab.metrics.common import leg_length_px
+from gaitlab.pose.body import leg_length_px
 from gaitlab.pose.tracks import PoseTracks
 
 
 def outlier_mask(
     tracks: PoseTracks,
     *,
-    max_speed_leg_per_s: float = 15.0,
-    min_visibility: float = 0.05,
+    max_speed_leg_per_s: float,
+    min_visibility: float,
     min_presence: float = 0.5,
     window_frames: int = 5,
 ) -> np.ndarray:
@@ -38,8 +38,8 @@ def outlier_mask(
 def reject_outliers(
     tracks: PoseTracks,
     *,
-    max_speed_leg_per_s: float = 15.0,
-    min_visibility: float = 0.05,
+    max_speed_leg_per_s: float,
+    min_visibility: float,
     min_presence: float = 0.5,
     window_frames: int = 5,
 ) -> PoseTracks:
@@ -49,7 +49,7 @@ def reject_outliers(
     neighbours (itself included) than the landmark could travel in one frame at
     ``max_speed_leg_per_s`` leg lengths per second. A running median ignores isolated spikes of up
     to ``window_frames // 2`` frames and follows smooth motion, even fast motion (a monotonic
-    stretch has zero median residual), so only jumps away and back are flagged. The default of 15
+    stretch has zero median residual), so only jumps away and back are flagged. The configured 15
     leg lengths per second (about 14 m/s for a 0.93 m leg) is above the peak foot speed of fast
     running (about twice the running speed), so real motion is never blanked.
 

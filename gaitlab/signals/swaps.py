@@ -29,7 +29,7 @@ from typing import Literal
 
 import numpy as np
 
-from gaitlab.metrics.common import leg_length_m, leg_length_px
+from gaitlab.pose.body import leg_length_m, leg_length_px
 from gaitlab.pose.landmarks import INDEX, MIRROR_INDEX, N_LANDMARKS
 from gaitlab.pose.tracks import PoseTracks
 

@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from gaitlab.metrics.common import leg_length_m, leg_length_px
+from gaitlab.pose.body import leg_length_m, leg_length_px
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.result import ViewLabel
 

@@ -25,6 +25,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
+from gaitlab.config import Settings
+
 #: The two findings, in the order they are shown.
 PATTERNS: tuple[str, ...] = ("hip_tightness", "hip_weakness")
 
@@ -60,7 +62,7 @@ class HistoryRules:
     """The metrics followed over time and the confidence factor ``z`` (1.96: 95 %)."""
 
     metrics: tuple[MetricRule, ...]
-    z: float = 1.96
+    z: float
 
     def rule(self, name: str) -> MetricRule:
         """The rule of metric ``name`` (``KeyError`` when it is not followed)."""
@@ -74,17 +76,17 @@ class HistoryRules:
         return tuple(r.name for r in self.metrics)
 
 
-def rules_from_config(config: Mapping[str, Any]) -> HistoryRules:
-    """The ``[history]`` section of a gaitlab configuration as :class:`HistoryRules` (at the
+def rules_from_config(config: Settings) -> HistoryRules:
+    """The ``[history]`` section of gaitlab's settings as :class:`HistoryRules` (at the
     edge: the functions below take the rules, never the configuration)."""
-    section = config["history"]
-    rules = []
-    for name, entry in section["metrics"].items():
-        source = entry.get("source", "none")
-        if source == "none":
-            source = entry.get("rationale", "none")
-        rules.append(MetricRule(name, float(entry["mdc"]), entry.get("better", "either"), source))
-    return HistoryRules(tuple(rules), float(section.get("z", 1.96)))
+    section = config.history
+    rules = [
+        MetricRule(
+            m.metric, m.mdc, m.better, (m.rationale or "none") if m.source == "none" else m.source
+        )
+        for m in section.metrics
+    ]
+    return HistoryRules(tuple(rules), section.z)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -10,7 +10,7 @@ starts again (or when the pool sees the worker gone), and it is redone from the 
 The analysis function is named by a ``"module:function"`` string, so the worker process (started
 fresh, not forked) can import it, and tests can inject a fast fake. Its signature::
 
-    analyze_session(clips: list[Path], out_dir: Path, *, config: dict,
+    analyze_session(clips: list[Path], out_dir: Path, *, config: Settings,
                     progress: Callable[[str, int, int], None]) -> None
 
 ``progress(stage, done, total)`` names the stage (``analysing``, ``saving``, ``report``: the
@@ -36,13 +36,14 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from gaitlab.config import Settings
 from gaitlab.web import db
 from gaitlab.web.storage import Layout, fsync_dir
 
 log = logging.getLogger("gaitlab.web")
 
 AnalyzeFn = Callable[..., None]
-ChecksFn = Callable[[Path, Mapping[str, Any]], tuple[str | None, list[dict[str, Any]]]]
+ChecksFn = Callable[[Path, Settings], tuple[str | None, list[dict[str, Any]]]]
 
 #: The real pipeline (analysis, then the report).
 DEFAULT_ANALYSIS = "gaitlab.web.jobs:analyze_session"
@@ -54,7 +55,7 @@ def analyze_session(
     clips: list[Path],
     out_dir: Path,
     *,
-    config: Mapping[str, Any],
+    config: Settings,
     progress: Callable[[str, int, int], None],
 ) -> None:
     """The real pipeline: :func:`gaitlab.api.analyze`, ``Analysis.save``, then the report
@@ -73,7 +74,7 @@ def analyze_session(
     write_report(analysis, out_dir, pdf=True, video=True)
 
 
-def capture_checks(path: Path, config: Mapping[str, Any]) -> tuple[str | None, list[dict]]:
+def capture_checks(path: Path, config: Settings) -> tuple[str | None, list[dict]]:
     """The quick capture checks of one clip (:func:`gaitlab.quality.preflight`): the view seen
     and the checks as dicts (:class:`gaitlab.result.Check`); ``(None, [])`` when
     :mod:`gaitlab.quality` is not installed."""
@@ -129,7 +130,7 @@ def run_job(
     *,
     analyze_fn: AnalyzeFn,
     checks_fn: ChecksFn,
-    config: Mapping[str, Any],
+    config: Settings,
     progress_every_s: float = 0.5,
 ) -> str:
     """Run one claimed job to its end; returns its final state (``done``, ``failed`` or
@@ -153,9 +154,9 @@ def run_job(
 
     try:
         _session, runner, clips = db.job_session(conn, job)
-        cfg = json.loads(json.dumps(config))  # a private deep copy
+        cfg = config
         if runner.height_cm:
-            cfg.setdefault("runner", {})["height_m"] = runner.height_cm / 100
+            cfg = cfg.with_overrides({"runner": {"height_m": runner.height_cm / 100}})
         usable, failed = [], []
         names: set[str] = set()
         preflight_checks: dict[str, list[dict[str, Any]]] = {}

@@ -1,0 +1,295 @@
+"""The typed settings: one frozen dataclass per section of ``defaults.toml``.
+
+The values live in one place, ``gaitlab/config/defaults.toml``; these classes say what each
+key is (its type and allowed range) and carry no default values of their own. The loader
+(:func:`gaitlab.config.load_config`) checks a user's file against them, so that a stage
+receives ``settings.signals.max_gap_s`` as a float it can trust, never a dict.
+
+How a stage gets its values
+---------------------------
+The edges (CLI, web, batch, :func:`gaitlab.analyze`) load one :class:`Settings` and hand each
+stage the section it needs::
+
+    settings = load_config(path)                # or load_defaults()
+    clean(tracks, settings.signals, view="side")
+    extract_pose(path, model, settings)         # a stage that needs two sections takes all
+
+A function that needs one value takes that value as a parameter without a default; a helper
+that is also called on its own (tests, notebooks) may default a section to ``None``, meaning
+``load_defaults().<section>``, which reads the same file.
+
+How to add a setting
+--------------------
+1. Add the key with its value (and, for a threshold, ``source`` or ``source = "none"`` with a
+   ``rationale``) to ``defaults.toml``.
+2. Add a field of the same name to the section's class below, typed, without a default value;
+   give it a range with ``= field(metadata=at_least(0))`` (or :func:`above`, :func:`between`)
+   when one applies. ``None`` defaults are only for keys that some tables of a kind leave out
+   (``rationale``).
+
+How to add a section
+--------------------
+Write a ``@dataclasses.dataclass(frozen=True)`` class for it here (a nested TOML table is a
+field typed with another such class; a table of like tables keyed by name is a
+``tuple[Item, ...]`` field with ``= field(metadata=keyed_by("name"))``, ``name`` being the
+item's first field), add a field of that type to :class:`Settings`, and the table to
+``defaults.toml``.
+Loading, checking, error sentences, :meth:`Settings.to_dict` and :meth:`Settings.with_overrides`
+follow from the classes: nothing else to write.
+
+The types a field may have: ``bool``, ``int``, ``float`` (an integer in the file is taken),
+``str``, ``Literal[...]``, a union of these (``float | Literal["auto"]``),
+``tuple[X, ...]`` (a TOML array), another settings class (a table), or ``X | None`` for a key
+that may be left out.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import field
+from typing import Any, Literal
+
+from gaitlab.config.load import build, merge, to_table
+
+Comparison = Literal[">", "<", ">=", "<="]
+Role = Literal["primary", "supporting", "observation"]
+ViewName = Literal["side", "rear", "front"]
+
+
+def at_least(lo: float) -> dict[str, Any]:
+    """Field metadata: the value must be ``>= lo``."""
+    return {"ge": lo}
+
+
+def above(lo: float) -> dict[str, Any]:
+    """Field metadata: the value must be ``> lo``."""
+    return {"gt": lo}
+
+
+def between(lo: float, hi: float) -> dict[str, Any]:
+    """Field metadata: the value must be ``lo <= value <= hi``."""
+    return {"ge": lo, "le": hi}
+
+
+def keyed_by(key_field: str) -> dict[str, Any]:
+    """Field metadata: a TOML table of tables, read as a tuple of items whose ``key_field``
+    holds the table's key (``[findings.hip_tightness.signs.<metric>]``)."""
+    return {"keyed_by": key_field}
+
+
+@dataclasses.dataclass(frozen=True)
+class PoseSettings:
+    """``[pose]``: the pose model, MediaPipe's thresholds, and how the runner is chosen."""
+
+    model: str
+    min_detection_confidence: float = field(metadata=between(0.0, 1.0))
+    min_presence_confidence: float = field(metadata=between(0.0, 1.0))
+    min_tracking_confidence: float = field(metadata=between(0.0, 1.0))
+    runner_sample_frames_per_s: float = field(metadata=above(0.0))
+    runner_sample_min: int = field(metadata=at_least(1))
+    runner_sample_max: int = field(metadata=at_least(1))
+    runner_dense_frames_per_s: float = field(metadata=above(0.0))
+    runner_dense_max: int = field(metadata=at_least(0))
+
+
+@dataclasses.dataclass(frozen=True)
+class VideoSettings:
+    """``[video]``: how the clip's time runs, and the shortest clip taken."""
+
+    slowmo_factor: float = field(metadata=above(0.0))
+    min_duration_s: float = field(metadata=at_least(0.0))
+
+
+@dataclasses.dataclass(frozen=True)
+class SignalSettings:
+    """``[signals]``: cleaning the landmark tracks (outliers, gaps, low-pass)."""
+
+    max_speed_leg_per_s: float = field(metadata=above(0.0))
+    min_visibility: float = field(metadata=between(0.0, 1.0))
+    max_gap_s: float = field(metadata=at_least(0.0))
+    cutoff_hz: float | Literal["auto"] = field(metadata=above(0.0))
+    filter_order: int = field(metadata=between(1, 8))
+
+
+@dataclasses.dataclass(frozen=True)
+class RunnerSettings:
+    """``[runner]``: what is known of the runner (0 = unknown)."""
+
+    height_m: float = field(metadata=between(0.0, 2.5))
+    belt_speed_m_s: float = field(metadata=between(0.0, 12.0))
+
+    @property
+    def known_height_m(self) -> float | None:
+        """The height, or None when unknown (0)."""
+        return self.height_m or None
+
+    @property
+    def known_belt_speed_m_s(self) -> float | None:
+        """The belt speed, or None when unknown (0)."""
+        return self.belt_speed_m_s or None
+
+
+@dataclasses.dataclass(frozen=True)
+class SignSettings:
+    """``[findings.<pattern>.signs.<metric>]``: one sign of a pattern."""
+
+    metric: str
+    comparison: Comparison
+    threshold: float
+    role: Role
+    source: str
+    rationale: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class PatternSettings:
+    """``[findings.<pattern>]``: the views that can show a pattern and its signs."""
+
+    views: tuple[ViewName, ...]
+    min_primary_met: int = field(metadata=at_least(1))
+    signs: tuple[SignSettings, ...] = field(metadata=keyed_by("metric"))
+
+    def sign(self, metric: str) -> SignSettings:
+        """The sign on ``metric`` (``KeyError`` when the pattern has none)."""
+        for sign in self.signs:
+            if sign.metric == metric:
+                return sign
+        raise KeyError(metric)
+
+
+@dataclasses.dataclass(frozen=True)
+class FindingsSettings:
+    """``[findings]``: the least evidence, and each pattern's signs."""
+
+    min_steps_per_side: int = field(metadata=at_least(1))
+    hip_tightness: PatternSettings
+    hip_weakness: PatternSettings
+
+    def pattern(self, name: str) -> PatternSettings:
+        """The settings of pattern ``name`` (``"hip_tightness"``, ``"hip_weakness"``)."""
+        return getattr(self, name)
+
+
+@dataclasses.dataclass(frozen=True)
+class WholeBodyCheck:
+    """``[checks.whole_body]``."""
+
+    warn_below_share: float = field(metadata=between(0.0, 1.0))
+    fail_below_share: float = field(metadata=between(0.0, 1.0))
+    source: str
+    rationale: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class FrameRateCheck:
+    """``[checks.frame_rate]``."""
+
+    recommended_fps: float = field(metadata=above(0.0))
+    min_fps: float = field(metadata=above(0.0))
+    source: str
+    rationale: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class ResolutionCheck:
+    """``[checks.resolution]``."""
+
+    warn_below_px: float = field(metadata=at_least(0.0))
+    fail_below_px: float = field(metadata=at_least(0.0))
+    source: str
+    rationale: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class LightingCheck:
+    """``[checks.lighting]``."""
+
+    warn_below_luma: float = field(metadata=between(0.0, 255.0))
+    fail_below_luma: float = field(metadata=between(0.0, 255.0))
+    warn_above_luma: float = field(metadata=between(0.0, 255.0))
+    source: str
+    rationale: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class ShakeCheck:
+    """``[checks.shake]``."""
+
+    warn_above_pct: float = field(metadata=at_least(0.0))
+    fail_above_pct: float = field(metadata=at_least(0.0))
+    source: str
+    rationale: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class TiltCheck:
+    """``[checks.tilt]``."""
+
+    warn_above_deg_frontal: float = field(metadata=at_least(0.0))
+    warn_above_deg_side: float = field(metadata=at_least(0.0))
+    source: str
+    rationale: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class ChecksSettings:
+    """``[checks]``: what the capture checks look at, and their thresholds."""
+
+    sample_frames: int = field(metadata=at_least(1))
+    burst_s: float = field(metadata=above(0.0))
+    burst_max_fps: float = field(metadata=above(0.0))
+    whole_body: WholeBodyCheck
+    frame_rate: FrameRateCheck
+    resolution: ResolutionCheck
+    lighting: LightingCheck
+    shake: ShakeCheck
+    tilt: TiltCheck
+
+
+@dataclasses.dataclass(frozen=True)
+class HistoryMetricSettings:
+    """``[history.metrics.<metric>]``: the smallest real change of a metric over time."""
+
+    metric: str
+    mdc: float = field(metadata=at_least(0.0))
+    better: Literal["higher", "lower", "either"]
+    source: str
+    rationale: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class HistorySettings:
+    """``[history]``: which metrics are followed over time, and how sure a change must be."""
+
+    z: float = field(metadata=above(0.0))
+    metrics: tuple[HistoryMetricSettings, ...] = field(metadata=keyed_by("metric"))
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """The whole configuration: one field per section of ``defaults.toml``."""
+
+    config_version: int
+    pose: PoseSettings
+    video: VideoSettings
+    signals: SignalSettings
+    runner: RunnerSettings
+    findings: FindingsSettings
+    checks: ChecksSettings
+    history: HistorySettings
+
+    def to_dict(self) -> dict[str, Any]:
+        """The configuration as plain nested dicts, keys as in the TOML file (``summary.json``
+        stores it as ``settings``)."""
+        return to_table(self)
+
+    def with_overrides(self, table: dict[str, Any], *, where: str = "") -> Settings:
+        """These settings with the values in ``table`` (nested like the TOML file) replaced,
+        checked as a user's file is.
+
+        Raises
+        ------
+        gaitlab.errors.ConfigError
+            For an unknown key or a value of the wrong type or range.
+        """
+        return build(Settings, merge(self.to_dict(), table, source=where), source=where)
