@@ -38,9 +38,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a source tree without installing
 
+from gaitlab.config import load_defaults  # noqa: E402
 from gaitlab.io import write_json_atomic  # noqa: E402
 from gaitlab.markers.detect import detect_blobs, pelvis_roi  # noqa: E402
-from gaitlab.markers.settings import MarkerSettings  # noqa: E402
 from gaitlab.pose.tracks import PoseTracks  # noqa: E402
 from tests.stickers_support import decode, draw_sticker, encode, read_frames  # noqa: E402
 
@@ -112,7 +112,7 @@ def measure_case(case: Case, n: int, seed: int, lm: np.ndarray) -> dict[str, Any
     frames, truth, _ = make_frames(case, n, rng, lm, start=30)
     out: dict[str, Any] = {}
     for method in METHODS:
-        settings = MarkerSettings(centre_method=method)
+        settings = dataclasses.replace(load_defaults().markers, centre_method=method)
         errs, missed, spent = [], 0, 0.0
         for i, f in enumerate(frames):
             roi = pelvis_roi(lm[30 + i], (f.shape[1], f.shape[0]), settings)

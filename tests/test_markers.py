@@ -16,11 +16,11 @@ import cv2
 import numpy as np
 import pytest
 
+from gaitlab.config import MarkerColours, load_defaults
 from gaitlab.markers.colours import colour_name, hue_distance_deg, parse_colour
 from gaitlab.markers.detect import Roi, detect_blobs
 from gaitlab.markers.model import MarkerTracks
 from gaitlab.markers.observer import MarkerObserver
-from gaitlab.markers.settings import MarkerSettings
 from gaitlab.pose.landmarks import INDEX
 from gaitlab.pose.tracks import PoseTracks
 from tests.stickers_support import (
@@ -80,7 +80,7 @@ def test_centre_is_sub_pixel_on_clean_discs(colour, background):
         r = rng.uniform(3.0, 7.0)
         img = _disc_image((120, 120), [c], r, colour, background)
         img = np.clip(img + rng.normal(0, 2, img.shape), 0, 255).astype(np.uint8)
-        blobs = detect_blobs(img, _roi(r), MarkerSettings())
+        blobs = detect_blobs(img, _roi(r), load_defaults().markers)
         assert blobs, "a clean disc was not found"
         errors.append((blobs[0].x_px - c[0], blobs[0].y_px - c[1]))
         radii.append(blobs[0].radius_px - r)
@@ -90,7 +90,7 @@ def test_centre_is_sub_pixel_on_clean_discs(colour, background):
 
 
 def test_not_stickers_are_rejected():
-    s = MarkerSettings()
+    s = load_defaults().markers
     bg = np.full((120, 120, 3), 190, np.uint8)
     sliver = bg.copy()  # a flat sticker seen edge-on: 2 px wide
     cv2.ellipse(sliver, (60, 60), (6, 1), 80, 0, 360, GREEN, -1, cv2.LINE_AA)
@@ -112,7 +112,7 @@ def test_sticker_on_cloth_of_another_strong_colour():
     cloth = _disc_image((120, 120), [], 1, GREEN, (25, 50, 170))  # saturated blue shorts
     img = _disc_image((120, 120), [(58.3, 61.7)], 5.0, GREEN, (25, 50, 170))
     img = np.where(np.arange(120)[:, None, None] < 100, img, cloth).astype(np.uint8)
-    blobs = detect_blobs(img, _roi(5.0), MarkerSettings())
+    blobs = detect_blobs(img, _roi(5.0), load_defaults().markers)
     assert len(blobs) == 1
     assert math.hypot(blobs[0].x_px - 58.3, blobs[0].y_px - 61.7) < 0.1
     assert colour_name(blobs[0].hue_deg) == "green"
@@ -162,7 +162,7 @@ def _composite(
     blur_frames: float = 0.0,
     covers: dict[int, tuple[str, float]] | None = None,
     no_pose: tuple[int, ...] = (),
-    settings: MarkerSettings | None = None,
+    settings=None,
     extra=None,
 ) -> Composite:
     """Draw, encode, decode and observe; ``covers``: frame -> (sticker, share covered)."""
@@ -287,7 +287,9 @@ def test_a_fixed_disc_in_the_background_is_not_a_sticker(pose, background, tmp_p
 
 def test_named_colours_limit_what_counts(pose, background, tmp_path):
     psis_magenta = dataclasses.replace(PSIS, rgb=MAGENTA)
-    named = MarkerSettings(colours={"psis": "green", "asis": "orange"})
+    named = dataclasses.replace(
+        load_defaults().markers, colours=MarkerColours(psis="green", asis="orange")
+    )
     comp = _composite(pose, background, tmp_path, [ASIS, psis_magenta], settings=named)
     assert set(comp.tracks.markers) == {"asis_left"}
     assert comp.tracks.missing == ("psis_left",)
@@ -429,3 +431,15 @@ def test_tilt_sign_roll_and_camera_behind(facing):
     behind = _tracks("side", {"asis_left": short, "psis_left": psis}, near_side="left")
     assert tilt_deg(behind, facing)[0] > 13.5
     assert tilt_deg(behind, facing, behind_deg=30.0)[0] == pytest.approx(12.0)
+
+
+def test_a_colour_name_not_known_is_one_clear_config_error(tmp_path):
+    from gaitlab.config import load_config
+    from gaitlab.errors import ConfigError
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[markers.colours]\npsis = "chartreuse"\n')
+    with pytest.raises(ConfigError, match="markers.colours.psis"):
+        load_config(cfg)
+    cfg.write_text('[markers.colours]\npsis = "green"\n')
+    assert load_config(cfg).markers.colours.psis == "green"

@@ -60,8 +60,6 @@ DEFAULT_RENDERS = HERE / "out" / "markers"
 TARGETS = {"drop_abs_deg": 1.5, "tilt_change_abs_deg": 2.0, "tilt_range_abs_deg": 2.0}
 #: A sticker counts as facing the camera (it should be found) above this cosine.
 FACING_COS = 0.25
-#: Seconds after the standing phase before the running part starts (the ramp into running).
-SETTLE_S = 1.0
 
 
 # --------------------------------------------------------------------------- extraction
@@ -69,32 +67,21 @@ SETTLE_S = 1.0
 
 def extract(clip: Path, cache: Path) -> None:
     """Pose and stickers of one clip through gaitlab's API, cached."""
-    from gaitlab.api import landmarker_options
+    import dataclasses
+
     from gaitlab.config import load_defaults
     from gaitlab.markers.observer import MarkerObserver
-    from gaitlab.markers.settings import MarkerSettings
     from gaitlab.pose.extract import extract_pose
     from gaitlab.pose.model import find_model
     from gaitlab.video import probe
 
     cfg = load_defaults()
-    pose_cfg = cfg["pose"]
+    # a standing clip may be short: take it whatever its length
+    cfg = dataclasses.replace(cfg, video=dataclasses.replace(cfg.video, min_duration_s=0.5))
     info = probe(clip)
-    obs = MarkerObserver((info.width_px, info.height_px), MarkerSettings.from_config(cfg))
+    obs = MarkerObserver((info.width_px, info.height_px), cfg.markers)
     t0 = time.time()
-    pose = extract_pose(
-        clip,
-        find_model(),
-        slowmo_factor=float(cfg["video"]["slowmo_factor"]),
-        options=landmarker_options(cfg),
-        runner_sample_frames_per_s=float(pose_cfg["runner_sample_frames_per_s"]),
-        runner_sample_min=int(pose_cfg["runner_sample_min"]),
-        runner_sample_max=int(pose_cfg["runner_sample_max"]),
-        runner_dense_frames_per_s=float(pose_cfg["runner_dense_frames_per_s"]),
-        runner_dense_max=int(pose_cfg["runner_dense_max"]),
-        min_duration_s=min(float(cfg["video"]["min_duration_s"]), 0.5),
-        frame_observer=obs,
-    )
+    pose = extract_pose(clip, find_model(), cfg, frame_observer=obs)
     cache.mkdir(parents=True, exist_ok=True)
     pose.tracks.save_npz(cache / f"{clip.stem}.landmarks.npz")
     markers = obs.result()
@@ -184,7 +171,6 @@ def score_clip(renders: Path, cache: Path, name: str) -> dict[str, Any]:
     from gaitlab.api import analyze_tracks
     from gaitlab.config import load_defaults
     from gaitlab.markers.model import MarkerTracks
-    from gaitlab.markers.settings import MarkerSettings
     from gaitlab.markers.standing import find_standing
     from gaitlab.metrics import pelvis as P
     from gaitlab.metrics.sagittal import HIP_EXTENSION_WINDOW
@@ -192,7 +178,7 @@ def score_clip(renders: Path, cache: Path, name: str) -> dict[str, Any]:
 
     truth = json.loads((renders / f"{name}.truth.json").read_text())
     cfg = load_defaults()
-    ms = MarkerSettings.from_config(cfg)
+    ms = cfg.markers
     pose = PoseTracks.load_npz(cache / f"{name}.landmarks.npz")
     markers = MarkerTracks.load(cache / f"{name}.markers.npz")
     row: dict[str, Any] = {
@@ -225,7 +211,7 @@ def score_clip(renders: Path, cache: Path, name: str) -> dict[str, Any]:
             "found_s": None if standing is None else [standing.start_s, standing.stop_s],
         }
         if standing is not None:
-            start = int(np.searchsorted(pose.time_s, standing.stop_s + SETTLE_S))
+            start = int(np.searchsorted(pose.time_s, standing.stop_s + ms.standing_settle_s))
     run = analyze_tracks(pose.slice_frames(start, pose.n_frames), cfg, name=name)
     view = run.view
     row["gaitlab_view"] = view.label

@@ -26,8 +26,8 @@ import math
 import cv2
 import numpy as np
 
+from gaitlab.config.settings import MarkerSettings
 from gaitlab.markers.colours import hue_of_rgb
-from gaitlab.markers.settings import MarkerSettings
 from gaitlab.pose.landmarks import INDEX
 
 _L_SH, _R_SH = INDEX["left_shoulder"], INDEX["right_shoulder"]
@@ -120,7 +120,7 @@ def pelvis_roi(
 
 def expected_radius_px(torso_px: float, settings: MarkerSettings) -> tuple[float, float]:
     """Smallest and largest sticker radius (px) for a torso this long in the picture."""
-    lo, hi = settings.sticker_diameter_mm
+    lo, hi = settings.sticker_min_mm, settings.sticker_max_mm
     scale = torso_px / settings.torso_mm
     # torsos in the picture are shortened by lean and vary between people: a wide margin
     return max(settings.min_radius_px, 0.5 * lo * scale * 0.7), 0.5 * hi * scale * 1.6

@@ -15,9 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from gaitlab.config import load_defaults
+from gaitlab.config.settings import MarkerSettings
 from gaitlab.markers.detect import Blob, detect_blobs, pelvis_roi
 from gaitlab.markers.model import MarkerTracks
-from gaitlab.markers.settings import MarkerSettings
 from gaitlab.markers.track import BODY_INDEX, link_markers
 
 
@@ -29,12 +30,12 @@ class MarkerObserver:
     frame_size_px
         ``(width, height)`` of the upright frames.
     settings
-        The ``[markers]`` settings.
+        The ``[markers]`` settings; None for the shipped defaults.
     """
 
     def __init__(self, frame_size_px: tuple[int, int], settings: MarkerSettings | None = None):
         self.frame_size_px = (int(frame_size_px[0]), int(frame_size_px[1]))
-        self.settings = settings if settings is not None else MarkerSettings()
+        self.settings = settings if settings is not None else load_defaults().markers
         self.reset()
 
     def reset(self) -> None:

@@ -27,10 +27,10 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from gaitlab.config.settings import MarkerSettings
 from gaitlab.markers.colours import colour_name, hue_distance_deg, hue_of_rgb, parse_colour
 from gaitlab.markers.detect import Blob
 from gaitlab.markers.model import MarkerTrack, MarkerTracks, marker_id, no_markers
-from gaitlab.markers.settings import MarkerSettings
 from gaitlab.pose.landmarks import INDEX
 
 #: The landmarks the linking needs, in this order (a frame keeps only these).
@@ -229,7 +229,7 @@ def link_markers(
     if layout is None or not any(blobs):
         return no_markers(time_s, width_px, height_px, n_pose)
     body = BodyFrames.of(image_px, layout)
-    named = {kind.lower(): parse_colour(name) for kind, name in settings.colours.items()}
+    named = named_colours(settings)
     slots = layout.slots()
     need = max(3.0, settings.min_found_share * n_pose)
     chosen: dict[str, tuple[MarkerTrack, np.ndarray]] = {}
@@ -252,8 +252,15 @@ def link_markers(
         height_px=int(height_px),
         frames_with_pose=n_pose,
         looked_for=tuple(slots),
-        meta={"facing": layout.facing, "colours_named": dict(settings.colours)},
+        meta={"facing": layout.facing, "colours_named": {k: v[0] for k, v in named.items()}},
     )
+
+
+def named_colours(settings: MarkerSettings) -> dict[str, tuple[float, float]]:
+    """Hue centre and tolerance per kind of sticker (``psis``/``asis``) the user named."""
+    c = settings.colours
+    return {kind: parse_colour(name) for kind, name in (("psis", c.psis), ("asis", c.asis))
+            if name != "any"}  # fmt: skip
 
 
 def _hue_ok(b: Blob, rule: tuple[float, float] | None) -> bool:
