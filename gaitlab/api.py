@@ -21,12 +21,16 @@ import numpy as np
 import pandas as pd
 
 from gaitlab.config import Settings, as_settings
-from gaitlab.errors import GaitlabError
+from gaitlab.errors import GaitlabError, InputError
 from gaitlab.events import columns as C
 from gaitlab.events.detect import detect_contacts
 from gaitlab.events.strides import shift_strides, stride_table
 from gaitlab.findings.framework import PATTERNS, assess_pattern
+from gaitlab.markers.model import MarkerTracks
+from gaitlab.markers.observer import MarkerObserver
+from gaitlab.markers.standing import find_standing
 from gaitlab.metrics.frontal import frontal_metrics
+from gaitlab.metrics.pelvis import clip_pelvis
 from gaitlab.metrics.sagittal import sagittal_metrics
 from gaitlab.metrics.timing import timing_metrics
 from gaitlab.pose.body import leg_length_px
@@ -39,6 +43,7 @@ from gaitlab.result.analysis import Analysis, ClipAnalysis, Pool
 from gaitlab.signals.clean import CleanResult, clean
 from gaitlab.signals.concat import concat_tracks
 from gaitlab.signals.view import ViewEstimate, classify_view
+from gaitlab.video import probe
 from gaitlab.video.info import VideoInfo
 from gaitlab.words import say
 
@@ -68,16 +73,57 @@ def analyze_clip(
     settings: Settings,
     *,
     progress: ProgressFn | None = None,
+    standing_markers: Sequence[MarkerTracks] = (),
 ) -> ClipAnalysis:
-    """Run the pipeline on one clip: pose, then :func:`analyze_pose`."""
+    """Run the pipeline on one clip: pose (with the sticker finder riding along), then
+    :func:`analyze_pose`.
+
+    ``standing_markers`` are the stickers of separate standing clips (:func:`standing_clip`).
+    """
     path = Path(path)
+    pose, markers = extract_pose_and_markers(path, model, settings, progress=progress)
+    return analyze_pose(
+        pose, settings, path=path, markers=markers, standing_markers=standing_markers
+    )
+
+
+def extract_pose_and_markers(
+    path: Path, model: ModelFile, settings: Settings, *, progress: ProgressFn | None = None
+) -> tuple[PoseResult, MarkerTracks | None]:
+    """The pose stage, with :class:`~gaitlab.markers.observer.MarkerObserver` seeing every
+    frame when ``[markers] enabled``; returns the pose and the stickers (or None)."""
+    observer = None
+    if settings.markers.enabled:
+        info = probe(path, slowmo_factor=settings.video.slowmo_factor)
+        observer = MarkerObserver((info.width_px, info.height_px), settings.markers)
     pose = extract_pose(
         path,
         model,
         settings,
         progress=(lambda n, total: progress(path.name, n, total)) if progress else None,
+        frame_observer=observer,
     )
-    return analyze_pose(pose, settings, path=path)
+    return pose, observer.result() if observer is not None else None
+
+
+def standing_clip(path: str | Path, model: ModelFile, settings: Settings) -> MarkerTracks:
+    """The stickers of a short clip of the runner standing still (``--standing``).
+
+    Raises
+    ------
+    gaitlab.errors.InputError
+        When the clip is unreadable, or no sticker is found in it.
+    """
+    path = Path(path)
+    short = dataclasses.replace(
+        settings,
+        video=dataclasses.replace(settings.video, min_duration_s=0.0),
+        markers=dataclasses.replace(settings.markers, enabled=True),
+    )
+    _, markers = extract_pose_and_markers(path, model, short)
+    if markers is None or not markers.markers:
+        raise InputError(say("markers.standing_clip_empty", name=path.name))
+    return markers
 
 
 def analyze_tracks(
@@ -124,13 +170,47 @@ def analyze_tracks(
     return analyze_pose(pose, settings, path=Path(name))
 
 
-def analyze_pose(pose: PoseResult, settings: Settings, *, path: Path) -> ClipAnalysis:
-    """Everything after the pose stage: view, cleaning, events, strides, metrics, checks."""
+def analyze_pose(
+    pose: PoseResult,
+    settings: Settings,
+    *,
+    path: Path,
+    markers: MarkerTracks | None = None,
+    standing_markers: Sequence[MarkerTracks] = (),
+) -> ClipAnalysis:
+    """Everything after the pose stage: view, cleaning, events, strides, metrics, checks.
+
+    A standing-still phase at the start of the clip (:func:`gaitlab.markers.standing.
+    find_standing`) is left out of the strides (it sets the stickers' zero); ``markers`` are the
+    clip's stickers (None when not looked for), ``standing_markers`` those of standing clips.
+    """
     view = classify_view(pose.tracks)
     cleaned = clean_tracks(pose.tracks, view, settings)
     contacts = detect_contacts(cleaned.tracks)
-    strides = stride_table(contacts, cleaned.tracks)
+    ms = settings.markers
+    standing = find_standing(
+        pose.tracks.time_s,
+        pose.tracks.image_xy_px,
+        min_duration_s=ms.standing_min_s,
+        max_start_s=ms.standing_max_start_s,
+        max_speed_leg_per_s=ms.standing_max_speed_leg_per_s,
+    )
+    time_range = None
+    if standing is not None and pose.tracks.n_frames:
+        time_range = (standing.stop_s + ms.standing_settle_s, float(pose.tracks.time_s[-1]) + 1.0)
+    strides = stride_table(contacts, cleaned.tracks, time_range_s=time_range)
     metrics = clip_metrics(cleaned.tracks, strides, view, settings, clip=path.name)
+    pelvis, pelvis_metric = clip_pelvis(
+        cleaned.tracks,
+        strides,
+        view,
+        markers,
+        ms,
+        min_per_side=settings.findings.min_steps_per_side,
+        standing=standing,
+        standing_markers=standing_markers,
+        clip=path.name,
+    )
     clip = ClipAnalysis(
         name=path.name,
         path=path,
@@ -139,7 +219,10 @@ def analyze_pose(pose: PoseResult, settings: Settings, *, path: Path) -> ClipAna
         tracks=cleaned.tracks,
         cleaning=cleaned.report,
         strides=strides,
-        metrics=metrics,
+        metrics=metrics | pelvis_metric,
+        markers=markers,
+        pelvis=pelvis,
+        standing=standing,
     )
     return dataclasses.replace(clip, checks=clip_checks(clip, settings))
 
@@ -306,6 +389,7 @@ def analyze(
     config: Settings | Mapping[str, Any] | None = None,
     model: str | Path | None = None,
     progress: ProgressFn | None = None,
+    standing: str | Path | Sequence[str | Path] = (),
 ) -> Analysis:
     """Analyse one clip, or several clips of one session, into one assessment.
 
@@ -320,6 +404,10 @@ def analyze(
         A model name from the manifest or a path to a ``.task`` file; None for the config's.
     progress
         Called with ``(clip_name, frames_done, frames_total)``.
+    standing
+        Short clips of the runner standing still, filmed from the same spots as the running
+        clips, with the pelvis stickers on: they set the stickers' zero when a running clip has
+        no standing-still phase of its own (each serves the clips that see the same stickers).
 
     Raises
     ------
@@ -331,7 +419,12 @@ def analyze(
     if not paths:
         raise GaitlabError(say("error.video.no_video_given"))
     model_file = find_model(model if model is not None else settings.pose.model)
-    clips = tuple(analyze_clip(p, model_file, settings, progress=progress) for p in paths)
+    stand_paths = [standing] if isinstance(standing, str | Path) else list(standing)
+    stands = tuple(standing_clip(p, model_file, settings) for p in stand_paths)
+    clips = tuple(
+        analyze_clip(p, model_file, settings, progress=progress, standing_markers=stands)
+        for p in paths
+    )
     return assemble(clips, settings)
 
 

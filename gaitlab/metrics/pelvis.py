@@ -24,14 +24,24 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.signal import butter, sosfiltfilt
 
+from gaitlab.config.settings import MarkerSettings
 from gaitlab.events import columns as C
 from gaitlab.markers.model import MarkerTrack, MarkerTracks
 from gaitlab.markers.pelvis import obliquity_deg, tilt_deg
+from gaitlab.markers.standing import StandingPhase
+from gaitlab.metrics.common import summarise_sides
+from gaitlab.metrics.sagittal import HIP_EXTENSION_WINDOW, running_frame, segment_angle_deg
+from gaitlab.pose.landmarks import INDEX
+from gaitlab.pose.tracks import PoseTracks
+from gaitlab.result import Metric
+from gaitlab.signals.view import ViewEstimate
+from gaitlab.words import say
 
 #: Below this many frames a run of sticker centres is left unfiltered.
 _MIN_RUN = 12
@@ -406,3 +416,265 @@ def measure_pelvis(
             "side", reference, standing, empty_drops, tilts, tilt, nan, behind_deg
         )
     return PelvisMeasures(markers.layout, "none", float("nan"), empty_drops, empty_tilts, nan, nan)
+
+
+# --------------------------------------------------------------------------- metrics
+
+#: The metrics the stickers give, their unit and the view they need.
+PELVIS_METRICS: dict[str, tuple[str, str]] = {
+    "pelvic_drop_deg": ("deg", "rear/front"),
+    "pelvic_drop_mean_deg": ("deg", "rear/front"),
+    "anterior_pelvic_tilt_deg": ("deg", "side"),
+    "pelvic_tilt_standing_deg": ("deg", "side"),
+    "pelvic_tilt_change_deg": ("deg", "side"),
+    "pelvic_tilt_range_deg": ("deg", "side"),
+    "hip_extension_pelvis_deg": ("deg", "side"),
+}
+FRONTAL_PELVIS: tuple[str, ...] = ("pelvic_drop_deg", "pelvic_drop_mean_deg")
+SIDE_PELVIS: tuple[str, ...] = (
+    "anterior_pelvic_tilt_deg",
+    "pelvic_tilt_standing_deg",
+    "pelvic_tilt_change_deg",
+    "pelvic_tilt_range_deg",
+    "hip_extension_pelvis_deg",
+)
+
+
+#: Metrics whose value is an estimate by construction (it depends on each pelvis's shape).
+ESTIMATES: frozenset[str] = frozenset({"anterior_pelvic_tilt_deg", "pelvic_tilt_standing_deg"})
+
+
+def _metric(name: str, clip: str | None, **fields: Any) -> Metric:
+    unit, view = PELVIS_METRICS[name]
+    fields.setdefault("estimate", name in ESTIMATES)
+    return Metric(
+        name=name,
+        unit=unit,
+        view_needed=view,
+        accuracy=say(f"markers.accuracy.{name}"),
+        clip=clip,
+        **fields,
+    )
+
+
+def absent_pelvis_metrics(names: Sequence[str], reason: str, clip: str | None) -> dict[str, Metric]:
+    """The named pelvis metrics with no value, and why."""
+    return {n: _metric(n, clip, value=None, reason=reason) for n in names}
+
+
+def why_not_found(markers: MarkerTracks | None, view: str) -> str:
+    """The one sentence that says why the stickers gave no pelvis angle."""
+    if markers is None or not markers.markers:
+        return say("markers.no_stickers")
+    missing = markers.missing
+    if view == "side" and any(m.startswith("psis") for m in missing):
+        return say("markers.psis_side_unseen")
+    if missing:
+        return say("markers.missing", names=", ".join(say(f"markers.name.{m}") for m in missing))
+    return say("markers.wrong_view")
+
+
+def pelvis_metrics(
+    markers: MarkerTracks | None,
+    measures: PelvisMeasures | None,
+    *,
+    view: str,
+    min_per_side: int,
+    hip_extension_peaks: Sequence[float] = (),
+    clip: str | None,
+) -> dict[str, Metric]:
+    """The pelvis metrics of one clip from what the stickers gave.
+
+    Parameters
+    ----------
+    markers
+        The clip's sticker tracks (None when stickers were not looked for).
+    measures
+        :func:`measure_pelvis`'s result, or None.
+    view
+        The clip's view label.
+    min_per_side
+        Least stances (drop) or near-foot strides (tilt) per side for a value.
+    hip_extension_peaks
+        Side view: peak hip extension against the pelvis per near-foot stride.
+    clip
+        The clip's name.
+    """
+    frontal_view = view in ("rear", "front")
+    names = FRONTAL_PELVIS if frontal_view else SIDE_PELVIS if view == "side" else ()
+    if not names:
+        return {}
+    usable = (
+        measures is not None
+        and markers is not None
+        and markers.layout == ("side" if view == "side" else markers.layout)
+        and ((frontal_view and markers.layout in ("rear", "front")) or view == "side")
+        and all(m in markers.markers for m in markers.looked_for)
+        and markers.layout != "none"
+    )
+    if not usable or measures is None:
+        return absent_pelvis_metrics(names, why_not_found(markers, view), clip)
+    if frontal_view:
+        return _drop_metrics(measures, min_per_side, clip)
+    return _tilt_metrics(measures, min_per_side, hip_extension_peaks, clip)
+
+
+def _drop_metrics(m: PelvisMeasures, min_per_side: int, clip: str | None) -> dict[str, Metric]:
+    out = {}
+    note = say("markers.stride_mean_reference") if m.reference == "stride_mean" else None
+    for name, column in (("pelvic_drop_deg", "peak_deg"), ("pelvic_drop_mean_deg", "mean_deg")):
+        s = summarise_sides(m.drops[column].to_numpy(float), m.drops["side"].to_numpy(object),
+                            min_per_side=min_per_side)  # fmt: skip
+        counts = {side: int((m.drops["side"] == side).sum()) for side in ("left", "right")}
+        reason = (
+            note
+            if s.value is not None
+            else say(
+                "markers.shortfall",
+                left=counts["left"],
+                right=counts["right"],
+                min_steps=min_per_side,
+            )
+        )
+        out[name] = _metric(name, clip, value=s.value, n_strides=s.n, left=s.left, right=s.right,
+                            asymmetry_pct=s.asymmetry_pct, sd=s.sd, reason=reason)  # fmt: skip
+    return out
+
+
+def _tilt_metrics(
+    m: PelvisMeasures, min_per_side: int, peaks: Sequence[float], clip: str | None
+) -> dict[str, Metric]:
+    n = len(m.tilts)
+    enough = n >= min_per_side
+    shortfall = say("markers.shortfall_strides", n=n, min_steps=min_per_side)
+    standing = m.standing_deg if np.isfinite(m.standing_deg) else None
+    no_standing = say("markers.no_standing")
+
+    def one(name: str, value: float | None, sd: float | None = None, **kw: Any) -> Metric:
+        ok = value is not None and np.isfinite(value)
+        return _metric(name, clip, value=float(value) if ok else None, sd=sd,
+                       n_strides=n if ok else 0, **kw)  # fmt: skip
+
+    sd_mean = float(m.tilts["mean_deg"].std(ddof=1)) if n > 1 else None
+    sd_range = float(m.tilts["range_deg"].std(ddof=1)) if n > 1 else None
+    out = {
+        "anterior_pelvic_tilt_deg": one(
+            "anterior_pelvic_tilt_deg",
+            m.tilt_running_deg if enough else None,
+            sd_mean,
+            reason=say("markers.absolute_tilt") if enough else shortfall,
+        ),
+        "pelvic_tilt_standing_deg": one(
+            "pelvic_tilt_standing_deg",
+            standing,
+            reason=say("markers.absolute_tilt") if standing is not None else no_standing,
+        ),
+        "pelvic_tilt_change_deg": one(
+            "pelvic_tilt_change_deg",
+            m.tilt_change_deg if enough and standing is not None else None,
+            sd_mean,
+            reason=None
+            if enough and standing is not None
+            else shortfall
+            if not enough
+            else no_standing,
+        ),
+        "pelvic_tilt_range_deg": one(
+            "pelvic_tilt_range_deg",
+            m.tilt_range_deg if enough else None,
+            sd_range,
+            reason=None if enough else shortfall,
+        ),
+    }
+    p = [v for v in peaks if np.isfinite(v)]
+    hip_ok = len(p) >= min_per_side and standing is not None
+    out["hip_extension_pelvis_deg"] = _metric(
+        "hip_extension_pelvis_deg",
+        clip,
+        value=float(np.mean(p)) if hip_ok else None,
+        n_strides=len(p) if hip_ok else 0,
+        sd=float(np.std(p, ddof=1)) if hip_ok and len(p) > 1 else None,
+        reason=None if hip_ok else no_standing if standing is None else shortfall,
+    )
+    return out
+
+
+def clip_pelvis(
+    tracks: PoseTracks,
+    strides: pd.DataFrame,
+    view: ViewEstimate,
+    markers: MarkerTracks | None,
+    settings: MarkerSettings,
+    *,
+    min_per_side: int,
+    standing: StandingPhase | None,
+    standing_markers: Sequence[MarkerTracks] = (),
+    clip: str | None,
+) -> tuple[PelvisMeasures | None, dict[str, Metric]]:
+    """The pelvis measures and metrics of one analysed clip.
+
+    Parameters
+    ----------
+    tracks
+        The cleaned landmark tracks (same frames as ``markers``).
+    strides
+        The clip's stride table.
+    view
+        The clip's view.
+    markers
+        Its sticker tracks, or None.
+    settings
+        The ``[markers]`` settings.
+    min_per_side
+        ``[findings] min_steps_per_side``.
+    standing
+        The standing-still phase at the start of the clip, or None.
+    standing_markers
+        Sticker tracks of separate standing clips; the first with the same layout (and near
+        side) is used.
+    clip
+        The clip's name.
+    """
+    if markers is None or not markers.markers or markers.n_frames != tracks.n_frames:
+        return None, pelvis_metrics(markers, None, view=view.label, min_per_side=min_per_side,
+                                    clip=clip)  # fmt: skip
+    facing = 1 if view.facing == "right" else -1
+    behind = 0.0
+    if view.label == "side" and view.camera_angle_deg is not None:
+        behind = max(0.0, 90.0 - float(view.camera_angle_deg))
+        behind = behind if behind >= settings.behind_min_deg else 0.0
+    stand = next(
+        (s for s in standing_markers
+         if s.layout == markers.layout and s.near_side == markers.near_side),
+        None,
+    )  # fmt: skip
+    measures = measure_pelvis(
+        markers,
+        strides,
+        fps=tracks.fps,
+        cutoff_hz=settings.cutoff_hz,
+        min_coverage=settings.min_coverage,
+        facing=facing,
+        near_side=markers.near_side,
+        roll_deg=0.0,
+        behind_deg=behind,
+        standing_frames=None if standing is None or stand is not None else standing.frames,
+        standing_markers=stand,
+    )
+    peaks: list[float] = []
+    if markers.layout == "side" and markers.near_side and np.isfinite(measures.standing_deg):
+        pts = running_frame(tracks, facing=view.facing or "right")
+        side = markers.near_side
+        thigh = segment_angle_deg(pts[:, INDEX[f"{side}_hip"]], pts[:, INDEX[f"{side}_knee"]])
+        peaks = thigh_pelvis_peaks(
+            thigh,
+            measures.tilt_signal_deg - measures.standing_deg,
+            tracks.time_s,
+            strides,
+            side=side,
+            window=HIP_EXTENSION_WINDOW,
+            min_coverage=settings.min_coverage,
+        )
+    metrics = pelvis_metrics(markers, measures, view=view.label, min_per_side=min_per_side,
+                             hip_extension_peaks=peaks, clip=clip)  # fmt: skip
+    return measures, metrics
