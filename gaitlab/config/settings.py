@@ -232,6 +232,16 @@ class TiltCheck:
 
 
 @dataclasses.dataclass(frozen=True)
+class MarkersCheck:
+    """``[checks.markers]``: pelvis stickers big enough and seen often enough."""
+
+    min_diameter_px: float = field(metadata=at_least(0.0))
+    min_seen_share: float = field(metadata=between(0.0, 1.0))
+    source: str
+    rationale: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
 class ChecksSettings:
     """``[checks]``: what the capture checks look at, and their thresholds."""
 
@@ -244,6 +254,7 @@ class ChecksSettings:
     lighting: LightingCheck
     shake: ShakeCheck
     tilt: TiltCheck
+    markers: MarkersCheck
 
 
 @dataclasses.dataclass(frozen=True)

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from gaitlab.pose.landmarker import (
+    FrameObserver,
     LandmarkerOptions,
     PersonSighting,
     RunnerChoice,
@@ -285,9 +286,12 @@ def track_burst(
     fallback_box_px: np.ndarray,
     burst_s: float,
     max_fps: float,
+    observer: FrameObserver | None = None,
 ) -> tuple[PoseTracks, np.ndarray]:
     """Track the runner through ``burst_s`` of consecutive frames at mid-clip, and measure the
     background's movement between the first :data:`SHAKE_FRAMES` of them (shake).
+
+    ``observer`` sees each frame of the burst with the pose in it (the sticker finder).
 
     Returns
     -------
@@ -309,6 +313,7 @@ def track_burst(
             frame_size_px=(video.width_px, video.height_px),
             runner=runner if runner is not None and runner.follows else None,
             options=options,
+            observer=observer,
         )
     boxes = measure.runner_boxes_px(tracks)
     return tracks, frame_shifts_px(grays, boxes, fallback_box_px, video.height_px)

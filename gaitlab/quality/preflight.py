@@ -24,6 +24,8 @@ import numpy as np
 
 from gaitlab.config import Settings, as_settings
 from gaitlab.errors import InputError
+from gaitlab.markers.model import MarkerTracks
+from gaitlab.markers.observer import MarkerObserver
 from gaitlab.metrics import frontal, sagittal
 from gaitlab.metrics.timing import spectral_cadence_spm
 from gaitlab.pose.extract import n_runner_samples
@@ -161,6 +163,11 @@ def preflight(
                 people = closer
     sample = people.tracks
     view = view_of_runner(sample)
+    stickers = (
+        MarkerObserver((info.width_px, info.height_px), cfg.markers)
+        if cfg.markers.enabled
+        else None
+    )
     burst, shifts = look.track_burst(
         path,
         info,
@@ -170,6 +177,7 @@ def preflight(
         fallback_box_px=look.median_box(sample),
         burst_s=settings.burst_s,
         max_fps=settings.burst_max_fps,
+        observer=stickers,
     )
     cadence = spectral_cadence_spm(burst) if burst.has_pose.any() else None
     step_hz = cadence / 60.0 if cadence else None
@@ -198,6 +206,7 @@ def preflight(
         strides_per_side=per_side,
         strides_estimated=True,
     )
+    checks += _markers_check(stickers.result() if stickers else None, view.label, cfg, None)
     return Preflight(
         path=path,
         video=info,
@@ -363,7 +372,27 @@ def clip_checks(clip: ClipAnalysis, config: Settings) -> tuple[Check, ...]:
         n_others=n_others,
         strides_per_side=min(steps.values()) if steps else 0,
         strides_estimated=False,
+    ) + _markers_check(
+        clip.markers,
+        clip.view.label,
+        config,
+        clip.pelvis.reference if clip.pelvis is not None else "none",
     )
+
+
+def _markers_check(
+    markers: MarkerTracks | None, view: str, config: Settings, standing: str | None
+) -> tuple[Check, ...]:
+    """The pelvis stickers' check (none when stickers were not looked for)."""
+    c = config.checks.markers
+    check = ck.check_markers(
+        markers,
+        view=view,
+        min_diameter_px=c.min_diameter_px,
+        min_seen_share=c.min_seen_share,
+        standing=standing,
+    )
+    return () if check is None else (check,)
 
 
 __all__ = ["Preflight", "assemble_checks", "clip_checks", "preflight", "roll_from_tracks"]
