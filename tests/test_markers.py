@@ -439,7 +439,7 @@ def test_a_colour_name_not_known_is_one_clear_config_error(tmp_path):
 
     cfg = tmp_path / "c.toml"
     cfg.write_text('[markers.colours]\npsis = "chartreuse"\n')
-    with pytest.raises(ConfigError, match="markers.colours.psis"):
+    with pytest.raises(ConfigError, match=r"markers\.colours\.psis"):
         load_config(cfg)
     cfg.write_text('[markers.colours]\npsis = "green"\n')
     assert load_config(cfg).markers.colours.psis == "green"

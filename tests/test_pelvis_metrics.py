@@ -53,10 +53,16 @@ def _rear_tracks(t: np.ndarray, obliquity_deg: np.ndarray, offset_deg: float, ro
 
     return MarkerTracks(
         time_s=t,
-        markers={"psis_left": track("psis_left", centre - half),
-                 "psis_right": track("psis_right", centre + half)},
-        layout="rear", near_side=None, width_px=640, height_px=720, frames_with_pose=n,
-    )  # fmt: skip
+        markers={
+            "psis_left": track("psis_left", centre - half),
+            "psis_right": track("psis_right", centre + half),
+        },
+        layout="rear",
+        near_side=None,
+        width_px=640,
+        height_px=720,
+        frames_with_pose=n,
+    )
 
 
 def test_drop_per_stance_with_standing_phase_placement_offset_and_roll():
@@ -65,8 +71,14 @@ def test_drop_per_stance_with_standing_phase_placement_offset_and_roll():
     stances, strides = _gait(10.0, start_s=3.0)
     ob = _drop_signal(t, stances, {"left": 9.0, "right": 5.0})
     markers = _rear_tracks(t, ob, offset_deg=6.0, roll_deg=4.0)
-    m = measure_pelvis(markers, strides, fps=FPS, cutoff_hz=12.0, min_coverage=0.8,
-                       standing_frames=slice(0, int(2 * FPS)))  # fmt: skip
+    m = measure_pelvis(
+        markers,
+        strides,
+        fps=FPS,
+        cutoff_hz=12.0,
+        min_coverage=0.8,
+        standing_frames=slice(0, int(2 * FPS)),
+    )
     assert m.reference == "standing"
     peaks = m.drops.groupby("side")["peak_deg"].mean()
     assert peaks["left"] == pytest.approx(9.0, abs=0.15)
@@ -108,13 +120,18 @@ def test_lowpass_leaves_gaps_missing():
 
 def test_standing_phase_found_from_the_pose():
     p = PoseTracks.load_npz("tests/data/male_side.tracks.npz")
-    assert find_standing(p.time_s, p.image_xy_px, min_duration_s=1.5, max_start_s=4.0,
-                         max_speed_leg_per_s=0.25) is None  # fmt: skip
+    assert (
+        find_standing(
+            p.time_s, p.image_xy_px, min_duration_s=1.5, max_start_s=4.0, max_speed_leg_per_s=0.25
+        )
+        is None
+    )
     lm = p.image_xy_px.copy()
     rng = np.random.default_rng(0)
     lm[:120] = lm[0] + rng.normal(0, 1.5, lm[:120].shape)  # 4 s standing (1.5 px jitter)
-    phase = find_standing(p.time_s, lm, min_duration_s=1.5, max_start_s=4.0,
-                          max_speed_leg_per_s=0.25)  # fmt: skip
+    phase = find_standing(
+        p.time_s, lm, min_duration_s=1.5, max_start_s=4.0, max_speed_leg_per_s=0.25
+    )
     assert phase is not None
     assert phase.start_s < 0.5
     assert 3.3 <= phase.stop_s <= 3.9

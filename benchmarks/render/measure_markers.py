@@ -105,8 +105,14 @@ def truth_stances(truth: dict[str, Any]) -> pd.DataFrame:
         mine = [e for e in ev if e["side"] == side]
         for a, b in itertools.pairwise(mine):
             if a["kind"] == "foot_strike" and b["kind"] == "toe_off":
-                rows.append({"side": side, "foot_strike_s": a["time_s"], "toe_off_s": b["time_s"],
-                             "usable": True})  # fmt: skip
+                rows.append(
+                    {
+                        "side": side,
+                        "foot_strike_s": a["time_s"],
+                        "toe_off_s": b["time_s"],
+                        "usable": True,
+                    }
+                )
     return pd.DataFrame(rows, columns=["side", "foot_strike_s", "toe_off_s", "usable"])
 
 
@@ -116,11 +122,19 @@ def truth_strides(truth: dict[str, Any], side: str) -> pd.DataFrame:
     st = st[st["side"] == side].sort_values("foot_strike_s")
     rows = []
     for (_, a), (_, b) in zip(st.iterrows(), st.iloc[1:].iterrows(), strict=False):
-        rows.append({"side": side, "start_s": a["foot_strike_s"], "end_s": b["foot_strike_s"],
-                     "foot_strike_s": a["foot_strike_s"], "toe_off_s": a["toe_off_s"],
-                     "usable": True})  # fmt: skip
-    return pd.DataFrame(rows, columns=["side", "start_s", "end_s", "foot_strike_s", "toe_off_s",
-                                       "usable"])  # fmt: skip
+        rows.append(
+            {
+                "side": side,
+                "start_s": a["foot_strike_s"],
+                "end_s": b["foot_strike_s"],
+                "foot_strike_s": a["foot_strike_s"],
+                "toe_off_s": a["toe_off_s"],
+                "usable": True,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["side", "start_s", "end_s", "foot_strike_s", "toe_off_s", "usable"]
+    )
 
 
 def truth_series(truth: dict[str, Any], key: str) -> tuple[np.ndarray, np.ndarray]:
@@ -135,8 +149,11 @@ def _stats(err: np.ndarray) -> dict[str, Any]:
     err = err[np.isfinite(err)]
     if err.size == 0:
         return {"n": 0, "rms": None, "p95": None}
-    return {"n": int(err.size), "rms": float(np.sqrt(np.mean(err**2))),
-            "p95": float(np.percentile(np.abs(err), 95))}  # fmt: skip
+    return {
+        "n": int(err.size),
+        "rms": float(np.sqrt(np.mean(err**2))),
+        "p95": float(np.percentile(np.abs(err), 95)),
+    }
 
 
 def score_stickers(truth: dict[str, Any], markers) -> dict[str, Any]:
@@ -202,9 +219,13 @@ def score_clip(renders: Path, cache: Path, name: str) -> dict[str, Any]:
         standing_markers = MarkerTracks.load(cache / f"{name}_stand.markers.npz")
         row["standing"] = {"source": "clip", "true_s": None}
     else:
-        standing = find_standing(pose.time_s, pose.image_xy_px, min_duration_s=ms.standing_min_s,
-                                 max_start_s=ms.standing_max_start_s,
-                                 max_speed_leg_per_s=ms.standing_max_speed_leg_per_s)  # fmt: skip
+        standing = find_standing(
+            pose.time_s,
+            pose.image_xy_px,
+            min_duration_s=ms.standing_min_s,
+            max_start_s=ms.standing_max_start_s,
+            max_speed_leg_per_s=ms.standing_max_speed_leg_per_s,
+        )
         row["standing"] = {
             "source": "phase",
             "true_s": [0.0, truth["standing_s"]],
@@ -273,14 +294,24 @@ def score_clip(renders: Path, cache: Path, name: str) -> dict[str, Any]:
         thigh = _thigh_deg(run.tracks, side, view.facing or "right")
         tilt_change = meas.tilt_signal_deg - meas.standing_deg
         found_peaks = P.thigh_pelvis_peaks(
-            thigh, _on(pose.time_s[start:], tilt_change, markers.time_s), run.tracks.time_s,
-            strides, side=side, window=HIP_EXTENSION_WINDOW, min_coverage=0.8,
-        )  # fmt: skip
+            thigh,
+            _on(pose.time_s[start:], tilt_change, markers.time_s),
+            run.tracks.time_s,
+            strides,
+            side=side,
+            window=HIP_EXTENSION_WINDOW,
+            min_coverage=0.8,
+        )
         true_thigh = np.array([f["thigh_deg"][side] for f in truth["frames"]])
         true_peaks = P.thigh_pelvis_peaks(
-            true_thigh, true_tilt - standing_true, t, tstr, side=side, window=(0.5, 0.15),
+            true_thigh,
+            true_tilt - standing_true,
+            t,
+            tstr,
+            side=side,
+            window=(0.5, 0.15),
             min_coverage=0.9,
-        )  # fmt: skip
+        )
         row["hip_ext_pelvis"] = {
             "measured": float(np.mean(found_peaks)) if found_peaks else None,
             "true": float(np.mean(true_peaks)) if true_peaks else None,
@@ -330,12 +361,19 @@ def summarise(rows: list[dict[str, Any]], split: str) -> dict[str, Any]:
 
     def pooled(v: list[float]) -> dict[str, Any]:
         a = np.abs(np.asarray(v, float))
-        return {"n": len(v), "mae": float(a.mean()) if v else None,
-                "max": float(a.max()) if v else None,
-                "bias": float(np.mean(v)) if v else None}  # fmt: skip
+        return {
+            "n": len(v),
+            "mae": float(a.mean()) if v else None,
+            "max": float(a.max()) if v else None,
+            "bias": float(np.mean(v)) if v else None,
+        }
 
-    return {"drop": pooled(drop_err), "tilt_change": pooled(chg), "tilt_range": pooled(rng),
-            "clips": len(rs)}  # fmt: skip
+    return {
+        "drop": pooled(drop_err),
+        "tilt_change": pooled(chg),
+        "tilt_range": pooled(rng),
+        "clips": len(rs),
+    }
 
 
 def _f(x: Any, spec: str = ".1f") -> str:
@@ -373,8 +411,10 @@ def markdown(rows: list[dict[str, Any]], summary: dict[str, Any]) -> str:
         if "drop" not in r and r["layout"] not in ("rear", "front"):
             continue
         d = r.get("drop", {"measured": {}, "true": {}, "n_stances": {}})
-        seen = ", ".join(f"{k.split('_')[1][0].upper()} {_f(v['seen_share'], '.0%')}"
-                         for k, v in r["stickers"].items())  # fmt: skip
+        seen = ", ".join(
+            f"{k.split('_')[1][0].upper()} {_f(v['seen_share'], '.0%')}"
+            for k, v in r["stickers"].items()
+        )
         rms = ", ".join(_f(v["centre_px"]["rms"], ".2f") for v in r["stickers"].values())
         lines.append(
             f"| {r['clip']} | {r['split']} | {r['note']} | {r['reference']} | "

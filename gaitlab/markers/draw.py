@@ -115,8 +115,9 @@ def draw_markers(
             (tw, _th), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, scale, width)
             mid = (a + b) / 2
             at = (round(mid[0] - tw / 2), round(min(a[1], b[1]) - 4 * width - 2))
-            cv2.putText(image, label, at, cv2.FONT_HERSHEY_SIMPLEX, scale, OUTLINE, width + 2,
-                        cv2.LINE_AA)  # fmt: skip
+            cv2.putText(
+                image, label, at, cv2.FONT_HERSHEY_SIMPLEX, scale, OUTLINE, width + 2, cv2.LINE_AA
+            )
             cv2.putText(image, label, at, cv2.FONT_HERSHEY_SIMPLEX, scale, LINE, width, cv2.LINE_AA)
     for m, c in points.items():
         r = (radius_px or {}).get(m, 4.0 * width)
@@ -135,5 +136,12 @@ def draw_frame_markers(
     pts = points_at(markers, frame)
     colours = {m: t.colour_rgb for m, t in markers.markers.items()}
     radii = {m: float(t.radius_px[frame]) for m, t in markers.markers.items() if m in pts}
-    return draw_markers(image, pts, layout=markers.layout, near_side=markers.near_side,
-                        colours=colours, radius_px=radii, label=label)  # fmt: skip
+    return draw_markers(
+        image,
+        pts,
+        layout=markers.layout,
+        near_side=markers.near_side,
+        colours=colours,
+        radius_px=radii,
+        label=label,
+    )

@@ -259,8 +259,11 @@ def link_markers(
 def named_colours(settings: MarkerSettings) -> dict[str, tuple[float, float]]:
     """Hue centre and tolerance per kind of sticker (``psis``/``asis``) the user named."""
     c = settings.colours
-    return {kind: parse_colour(name) for kind, name in (("psis", c.psis), ("asis", c.asis))
-            if name != "any"}  # fmt: skip
+    return {
+        kind: parse_colour(name)
+        for kind, name in (("psis", c.psis), ("asis", c.asis))
+        if name != "any"
+    }
 
 
 def _hue_ok(b: Blob, rule: tuple[float, float] | None) -> bool:

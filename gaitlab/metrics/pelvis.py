@@ -206,9 +206,17 @@ def stride_tilts(
         )
     return pd.DataFrame(
         rows,
-        columns=["side", "start_s", "end_s", "mean_deg", "min_deg", "max_deg", "range_deg",
-                 "coverage"],
-    )  # fmt: skip
+        columns=[
+            "side",
+            "start_s",
+            "end_s",
+            "mean_deg",
+            "min_deg",
+            "max_deg",
+            "range_deg",
+            "coverage",
+        ],
+    )
 
 
 def standing_value(values: np.ndarray, frames: slice | np.ndarray | None) -> float:
@@ -370,8 +378,9 @@ def measure_pelvis(
     n = markers.n_frames
     nan = np.full(n, np.nan)
     smooth = smooth_markers(markers, fps, cutoff_hz)
-    empty_drops = stance_drops(nan, markers.time_s, strides.iloc[0:0], reference_deg=0.0,
-                               min_coverage=1.0)  # fmt: skip
+    empty_drops = stance_drops(
+        nan, markers.time_s, strides.iloc[0:0], reference_deg=0.0, min_coverage=1.0
+    )
     empty_tilts = stride_tilts(nan, markers.time_s, strides.iloc[0:0], side=None, min_coverage=1.0)
     if markers.layout in ("rear", "front"):
         # raw picture angles: a standing reference from the same camera removes the roll too
@@ -399,18 +408,27 @@ def measure_pelvis(
             if np.isfinite(ref)
             else empty_drops
         )
-        return PelvisMeasures(markers.layout, reference, standing, drops, empty_tilts, nan,
-                              ob - ref if np.isfinite(ref) else nan)  # fmt: skip
+        return PelvisMeasures(
+            markers.layout,
+            reference,
+            standing,
+            drops,
+            empty_tilts,
+            nan,
+            ob - ref if np.isfinite(ref) else nan,
+        )
     if markers.layout == "side":
         tilt = tilt_deg(smooth, facing, roll_deg, behind_deg)
         standing = float("nan")
         if standing_markers is not None and standing_markers.layout == "side":
-            standing = standing_value(tilt_deg(standing_markers, facing, roll_deg, behind_deg),
-                                      slice(None))  # fmt: skip
+            standing = standing_value(
+                tilt_deg(standing_markers, facing, roll_deg, behind_deg), slice(None)
+            )
         elif standing_frames is not None:
             standing = standing_value(tilt, standing_frames)
-        tilts = stride_tilts(tilt, markers.time_s, strides, side=near_side,
-                             min_coverage=min_coverage)  # fmt: skip
+        tilts = stride_tilts(
+            tilt, markers.time_s, strides, side=near_side, min_coverage=min_coverage
+        )
         reference = "standing" if np.isfinite(standing) else "none"
         return PelvisMeasures(
             "side", reference, standing, empty_drops, tilts, tilt, nan, behind_deg
@@ -523,8 +541,11 @@ def _drop_metrics(m: PelvisMeasures, min_per_side: int, clip: str | None) -> dic
     out = {}
     note = say("markers.stride_mean_reference") if m.reference == "stride_mean" else None
     for name, column in (("pelvic_drop_deg", "peak_deg"), ("pelvic_drop_mean_deg", "mean_deg")):
-        s = summarise_sides(m.drops[column].to_numpy(float), m.drops["side"].to_numpy(object),
-                            min_per_side=min_per_side)  # fmt: skip
+        s = summarise_sides(
+            m.drops[column].to_numpy(float),
+            m.drops["side"].to_numpy(object),
+            min_per_side=min_per_side,
+        )
         counts = {side: int((m.drops["side"] == side).sum()) for side in ("left", "right")}
         reason = (
             note
@@ -536,8 +557,17 @@ def _drop_metrics(m: PelvisMeasures, min_per_side: int, clip: str | None) -> dic
                 min_steps=min_per_side,
             )
         )
-        out[name] = _metric(name, clip, value=s.value, n_strides=s.n, left=s.left, right=s.right,
-                            asymmetry_pct=s.asymmetry_pct, sd=s.sd, reason=reason)  # fmt: skip
+        out[name] = _metric(
+            name,
+            clip,
+            value=s.value,
+            n_strides=s.n,
+            left=s.left,
+            right=s.right,
+            asymmetry_pct=s.asymmetry_pct,
+            sd=s.sd,
+            reason=reason,
+        )
     return out
 
 
@@ -552,8 +582,9 @@ def _tilt_metrics(
 
     def one(name: str, value: float | None, sd: float | None = None, **kw: Any) -> Metric:
         ok = value is not None and np.isfinite(value)
-        return _metric(name, clip, value=float(value) if ok else None, sd=sd,
-                       n_strides=n if ok else 0, **kw)  # fmt: skip
+        return _metric(
+            name, clip, value=float(value) if ok else None, sd=sd, n_strides=n if ok else 0, **kw
+        )
 
     sd_mean = float(m.tilts["mean_deg"].std(ddof=1)) if n > 1 else None
     sd_range = float(m.tilts["range_deg"].std(ddof=1)) if n > 1 else None
@@ -636,18 +667,22 @@ def clip_pelvis(
         The clip's name.
     """
     if markers is None or not markers.markers or markers.n_frames != tracks.n_frames:
-        return None, pelvis_metrics(markers, None, view=view.label, min_per_side=min_per_side,
-                                    clip=clip)  # fmt: skip
+        return None, pelvis_metrics(
+            markers, None, view=view.label, min_per_side=min_per_side, clip=clip
+        )
     facing = 1 if view.facing == "right" else -1
     behind = 0.0
     if view.label == "side" and view.camera_angle_deg is not None:
         behind = max(0.0, 90.0 - float(view.camera_angle_deg))
         behind = behind if behind >= settings.behind_min_deg else 0.0
     stand = next(
-        (s for s in standing_markers
-         if s.layout == markers.layout and s.near_side == markers.near_side),
+        (
+            s
+            for s in standing_markers
+            if s.layout == markers.layout and s.near_side == markers.near_side
+        ),
         None,
-    )  # fmt: skip
+    )
     measures = measure_pelvis(
         markers,
         strides,
@@ -675,6 +710,12 @@ def clip_pelvis(
             window=HIP_EXTENSION_WINDOW,
             min_coverage=settings.min_coverage,
         )
-    metrics = pelvis_metrics(markers, measures, view=view.label, min_per_side=min_per_side,
-                             hip_extension_peaks=peaks, clip=clip)  # fmt: skip
+    metrics = pelvis_metrics(
+        markers,
+        measures,
+        view=view.label,
+        min_per_side=min_per_side,
+        hip_extension_peaks=peaks,
+        clip=clip,
+    )
     return measures, metrics

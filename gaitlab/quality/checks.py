@@ -411,9 +411,11 @@ def check_markers(
             value,
             "share",
         )
-    serves = ("pelvic_drop_deg",) if markers.layout in ("rear", "front") else (
-        "anterior_pelvic_tilt_deg", "pelvic_tilt_change_deg", "pelvic_tilt_range_deg"
-    )  # fmt: skip
+    serves = (
+        ("pelvic_drop_deg",)
+        if markers.layout in ("rear", "front")
+        else ("anterior_pelvic_tilt_deg", "pelvic_tilt_change_deg", "pelvic_tilt_range_deg")
+    )
     if standing == "stride_mean" or (standing == "none" and markers.layout == "side"):
         return Check(
             "markers",

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from gaitlab.io import write_text_atomic
 from gaitlab.report.annotate import write_annotated_video
-from gaitlab.report.cycles import cycle_curves
+from gaitlab.report.cycles import cycle_curves, pelvis_curves
 from gaitlab.report.html import render_html, report_context
 from gaitlab.report.keyframes import key_frames
 
@@ -49,7 +49,7 @@ def build_html(
             facing=clip.view.facing,
             clip=clip.name,
         )
-    ]
+    ] + [c for clip in analysis.clips for c in pelvis_curves(clip)]
     return render_html(
         report_context(
             analysis, frames=frames, curves=curves, video_href=video_href, video_clip=video_clip
