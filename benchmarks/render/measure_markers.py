@@ -190,7 +190,6 @@ def score_clip(renders: Path, cache: Path, name: str) -> dict[str, Any]:
     from gaitlab.markers.model import MarkerTracks
     from gaitlab.markers.standing import find_standing
     from gaitlab.metrics import pelvis as P
-    from gaitlab.metrics.sagittal import HIP_EXTENSION_WINDOW
     from gaitlab.pose.tracks import PoseTracks
 
     truth = json.loads((renders / f"{name}.truth.json").read_text())
@@ -245,35 +244,40 @@ def score_clip(renders: Path, cache: Path, name: str) -> dict[str, Any]:
     row["behind_deg_true"] = abs(truth["spec"]["camera"]["azimuth_deg"])
     strides = run.strides
     facing = 1 if view.facing == "right" else -1
-    meas = P.measure_pelvis(
-        markers,
-        strides,
-        fps=float(truth["fps"]),
-        cutoff_hz=ms.cutoff_hz,
-        min_coverage=ms.min_coverage,
-        facing=facing,
-        near_side=markers.near_side,
-        roll_deg=0.0,
-        behind_deg=behind,
-        standing_frames=None if standing is None else standing.frames,
-        standing_markers=standing_markers,
-    )
+    true_strides = pd.concat([truth_strides(truth, "left"), truth_strides(truth, "right")])
+    common = {
+        "fps": float(truth["fps"]),
+        "cutoff_hz": ms.cutoff_hz,
+        "min_coverage": ms.min_coverage,
+        "facing": facing,
+        "near_side": markers.near_side,
+        "roll_deg": 0.0,
+        "behind_deg": behind,
+        "standing_frames": None if standing is None else standing.frames,
+        "standing_markers": standing_markers,
+    }
+    # the sticker method on the true stances and strides (event detection is not part of the
+    # error), and end to end on gaitlab's own events
+    meas = P.measure_pelvis(markers, true_strides, **common)
+    meas_gl = P.measure_pelvis(markers, strides, **common)
     row["reference"] = meas.reference
+    row["usable_strides_gaitlab"] = int(strides["usable"].sum()) if len(strides) else 0
     t, true_drop = truth_series(truth, "pelvic_drop_deg")
     _, true_tilt = truth_series(truth, "pelvis_tilt_deg")
     if markers.layout in ("rear", "front"):
         true_stances = truth_stances(truth)
         tdrops = P.stance_drops(true_drop, t, true_stances, reference_deg=0.0, min_coverage=0.9)
-        found = P.side_means(meas.drops, "peak_deg")
         true = P.side_means(tdrops, "peak_deg")
-        row["drop"] = {
-            "measured": found,
-            "true": true,
-            "err": {s: found[s] - true[s] for s in found if s in true},
-            "n_stances": {s: int((meas.drops["side"] == s).sum()) for s in ("left", "right")},
-            "mean_measured": float(np.mean(list(found.values()))) if found else None,
-            "mean_true": float(np.mean(list(true.values()))) if true else None,
-        }
+        for key, mm in (("drop", meas), ("drop_gaitlab_events", meas_gl)):
+            found = P.side_means(mm.drops, "peak_deg")
+            row[key] = {
+                "measured": found,
+                "true": true,
+                "err": {s: found[s] - true[s] for s in found if s in true},
+                "n_stances": {s: int((mm.drops["side"] == s).sum()) for s in ("left", "right")},
+                "mean_measured": float(np.mean(list(found.values()))) if found else None,
+                "mean_true": float(np.mean(list(true.values()))) if true else None,
+            }
     if markers.layout == "side" and markers.near_side:
         side = markers.near_side
         tstr = truth_strides(truth, side)
@@ -287,6 +291,9 @@ def score_clip(renders: Path, cache: Path, name: str) -> dict[str, Any]:
             "standing_measured": meas.standing_deg,
             "standing_true_mesh": _standing_mesh_tilt(truth, side),
             "n_strides": len(meas.tilts),
+            "change_measured_gaitlab_events": meas_gl.tilt_change_deg,
+            "range_measured_gaitlab_events": meas_gl.tilt_range_deg,
+            "n_strides_gaitlab_events": len(meas_gl.tilts),
         }
         row["tilt"]["change_err"] = row["tilt"]["change_measured"] - row["tilt"]["change_true"]
         row["tilt"]["range_err"] = row["tilt"]["range_measured"] - row["tilt"]["range_true"]
@@ -297,9 +304,9 @@ def score_clip(renders: Path, cache: Path, name: str) -> dict[str, Any]:
             thigh,
             _on(pose.time_s[start:], tilt_change, markers.time_s),
             run.tracks.time_s,
-            strides,
+            tstr,
             side=side,
-            window=HIP_EXTENSION_WINDOW,
+            window=(0.5, 0.15),
             min_coverage=0.8,
         )
         true_thigh = np.array([f["thigh_deg"][side] for f in truth["frames"]])
