@@ -37,6 +37,8 @@ _L_HIP, _R_HIP = INDEX["left_hip"], INDEX["right_hip"]
 # the weights are read inside INNER, the background ring between INNER and OUTER.
 _INNER = 2.9
 _OUTER = 4.3
+#: Sectors of the ring in which the background around a blob is read.
+_SECTORS = 8
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -318,7 +320,7 @@ def _measure(
     centre = subpixel_centre(win, comp, ring, md <= _INNER, settings.centre_method, (gx, gy))
     if centre is None:
         return None
-    sx, sy, area = centre
+    sx, sy, area, soft_elongation = centre
     radius = math.sqrt(area / math.pi)
     if not gate.r_lo * 0.8 <= radius <= gate.r_hi:
         return None
@@ -333,7 +335,7 @@ def _measure(
         x_px=roi.x0 + wx0 + sx,
         y_px=roi.y0 + wy0 + sy,
         radius_px=radius,
-        elongation=elongation,
+        elongation=soft_elongation,
         hue_deg=hue,
         saturation=sat,
         value=val,
@@ -357,8 +359,9 @@ def subpixel_centre(
     near: np.ndarray,
     method: str,
     grid: tuple[np.ndarray, np.ndarray] | None = None,
-) -> tuple[float, float, float] | None:
-    """Sub-pixel centre ``(x, y)`` in ``win``'s pixels and the area (px^2) of one blob.
+) -> tuple[float, float, float, float] | None:
+    """Sub-pixel centre ``(x, y)`` in ``win``'s pixels, the area (px^2) and the elongation
+    (long over short axis of the weighted second moments) of one blob.
 
     Parameters
     ----------
@@ -382,7 +385,8 @@ def subpixel_centre(
     """
     if method == "binary":
         ys, xs = np.nonzero(comp)
-        return float(xs.mean()), float(ys.mean()), float(xs.size)
+        cx, cy = float(xs.mean()), float(ys.mean())
+        return cx, cy, float(xs.size), _elongation(np.ones(xs.size), xs - cx, ys - cy)
     if method == "ellipse":
         contours, _ = cv2.findContours(
             comp.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE
@@ -391,7 +395,7 @@ def subpixel_centre(
         if pts is None or len(pts) < 5:
             return None
         (ex, ey), (a, b), _ = cv2.fitEllipse(pts)
-        return float(ex), float(ey), math.pi * a * b / 4.0
+        return float(ex), float(ey), math.pi * a * b / 4.0, max(a, b) / max(min(a, b), 1e-9)
     if method == "rgb":
         col = win
         full = 1.0
@@ -400,20 +404,57 @@ def subpixel_centre(
         full = 0.6
     else:
         raise ValueError(method)
+    gx, gy = grid if grid is not None else np.mgrid[0 : win.shape[0], 0 : win.shape[1]][::-1]
     fg = col[comp].mean(axis=0)
-    bg = np.median(col[ring], axis=0)
+    bg = _local_background(col, ring, comp, gx, gy)
     axis = fg - bg
-    norm2 = float(axis @ axis)
-    if norm2 < 1.0:
+    norm2 = np.einsum("...i,...i->...", axis, axis)
+    if float(np.median(norm2[near])) < 1.0:
         return None
-    share = ((col - bg) @ axis) / norm2
+    share = np.einsum("...i,...i->...", col - bg, axis) / np.maximum(norm2, 1.0)
     area = float((np.clip(share, 0.0, 1.0) * near).sum())
     w = np.clip(share / full, 0.0, 1.0) * near
     total = float(w.sum())
     if total <= 0:
         return None
-    gx, gy = grid if grid is not None else np.mgrid[0 : win.shape[0], 0 : win.shape[1]][::-1]
-    return float((w * gx).sum() / total), float((w * gy).sum() / total), area
+    cx, cy = float((w * gx).sum() / total), float((w * gy).sum() / total)
+    return cx, cy, area, _elongation(w, gx - cx, gy - cy)
+
+
+def _local_background(
+    col: np.ndarray, ring: np.ndarray, comp: np.ndarray, gx: np.ndarray, gy: np.ndarray
+) -> np.ndarray:
+    """Each pixel's background colour: the median of the ring in its direction from the blob.
+
+    The ring is cut into :data:`_SECTORS` sectors around the blob's centre; a sector with too
+    few ring pixels takes the whole ring's median. A sticker on the edge between two cloths
+    (a waistband, a shirt's hem) thus mixes, on each side, with the cloth really next to it.
+    """
+    ys, xs = np.nonzero(comp)
+    cx, cy = xs.mean(), ys.mean()
+    sector = ((np.arctan2(gy - cy, gx - cx) + math.pi) * (_SECTORS / (2 * math.pi))).astype(int)
+    sector = np.minimum(sector, _SECTORS - 1)
+    whole = np.median(col[ring], axis=0)
+    table = np.empty((_SECTORS, col.shape[-1]), dtype=col.dtype)
+    for k in range(_SECTORS):
+        pick = ring & (sector == k)
+        table[k] = np.median(col[pick], axis=0) if pick.sum() >= 3 else whole
+    return table[sector]
+
+
+def _elongation(w: np.ndarray, dx: np.ndarray, dy: np.ndarray) -> float:
+    """Long over short axis of the ``w``-weighted second moments (sub-pixel: a few-pixel blob
+    is not forced into whole-pixel shapes)."""
+    total = float(w.sum())
+    cov = (
+        np.array(
+            [[(w * dx * dx).sum(), (w * dx * dy).sum()], [(w * dx * dy).sum(), (w * dy * dy).sum()]]
+        )
+        / total
+        + np.eye(2) / 12.0
+    )
+    lo, hi = np.linalg.eigvalsh(cov)
+    return float(math.sqrt(hi / lo)) if lo > 0 else float("inf")
 
 
 def _unique(blobs: list[Blob]) -> list[Blob]:
