@@ -101,6 +101,29 @@ def pooled(all_matches: pd.DataFrame) -> dict[str, Any]:
     return out
 
 
+def notes(clips: dict[str, Any]) -> list[str]:
+    """What a reader of the figures must know about the clips and labels."""
+    out = []
+    if {"side_track_screenrec.mp4", "side_track_far.mp4"} & set(clips):
+        out.append(
+            "side_track_screenrec plays most of its footage in slow motion and side_track_far "
+            "is a 3x slow-motion sprint holding each picture for 3 frames: times, contact "
+            "times and cadence there are clip times, not the runner's."
+        )
+    if "side_track_far.mp4" in clips:
+        out.append(
+            "side_track_far: the two labelling passes agreed on every frame but not on which "
+            "foot is the near one; see docs/labelling-protocol.md, section 9."
+        )
+    single = [name for name, s in clips.items() if not s["labels"]["pass2_done"]]
+    if single:
+        out.append(
+            "Labels of " + ", ".join(single) + " carry pass 1 only (the blind second pass is "
+            "not merged yet)."
+        )
+    return out
+
+
 def _pct(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:.0f}%"
 
@@ -221,13 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         "window_frames": args.window,
         "clips": clips,
         "pooled": pooled(all_matches) if len(all_matches) else {},
-        "notes": [
-            "side_track_screenrec plays part of its footage in slow motion and side_track_far "
-            "is a 3x slow-motion sprint holding each picture for 3 frames: times, contact "
-            "times and cadence there are clip times, not the runner's.",
-            "Labels not yet checked by the blind second pass carry pass 1 only "
-            "(labels.pass2_done in the JSON).",
-        ],
+        "notes": notes(clips),
     }
     write_json_atomic(out, record)
     write_text_atomic(out.with_suffix(".md"), markdown(record))

@@ -38,7 +38,9 @@ DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks and lib
 
 
 def _err(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr, flush=True)
+    from gaitlab.words import say
+
+    print(say("cli.error", message=message), file=sys.stderr, flush=True)
 
 
 @contextmanager
@@ -53,17 +55,18 @@ def user_errors(debug: bool) -> Iterator[None]:
         _err(exc.message)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
-        _err("interrupted; nothing half-written was left behind.")
+        from gaitlab.words import say
+
+        _err(say("cli.interrupted"))
         raise typer.Exit(130) from None
     except typer.Exit:
         raise
     except Exception as exc:  # the last line of defence for the user
         if debug:
             traceback.print_exc()
-        _err(
-            f"gaitlab failed unexpectedly ({type(exc).__name__}: {exc}); "
-            "rerun with --debug and report the output."
-        )
+        from gaitlab.words import say
+
+        _err(say("cli.unexpected", kind=type(exc).__name__, detail=exc))
         raise typer.Exit(EXIT_FAIL) from None
 
 
@@ -162,19 +165,20 @@ def analyze(
     with user_errors(debug):
         from gaitlab.api import analyze as run
         from gaitlab.config import load_config
+        from gaitlab.words import say
 
         cfg = load_config(config)
         if slowmo is not None:
             if slowmo <= 0:
-                raise GaitlabError(f"--slowmo must be a positive number, got {slowmo}.")
+                raise GaitlabError(say("error.cli.slowmo", value=slowmo))
             cfg = cfg.with_overrides({"video": {"slowmo_factor": slowmo}}, where="--slowmo")
         if height_cm is not None:
             if not 50 <= height_cm <= 250:
-                raise GaitlabError(f"--height-cm must be a height in cm (50-250), got {height_cm}.")
+                raise GaitlabError(say("error.cli.height_cm", value=height_cm))
             cfg = cfg.with_overrides({"runner": {"height_m": height_cm / 100}}, where="--height-cm")
         if speed is not None:
             if not 0 < speed <= 12:
-                raise GaitlabError(f"--speed must be the belt speed in m/s (0-12), got {speed}.")
+                raise GaitlabError(say("error.cli.speed", value=speed))
             cfg = cfg.with_overrides({"runner": {"belt_speed_m_s": speed}}, where="--speed")
         if sticker_colour:
             cfg = cfg.with_overrides(
@@ -187,44 +191,57 @@ def analyze(
             close()
         written = result.save(out)
         print(describe(result))
-        print(f"wrote {written['summary']}")
+        print(say("cli.wrote", what=written["summary"]))
         if report:
             from gaitlab.report import write_report
 
             pages = write_report(result, out, pdf=pdf, video=video)
-            print("wrote " + ", ".join(str(p) for p in pages.values()))
+            print(say("cli.wrote", what=", ".join(str(p) for p in pages.values())))
 
 
 def describe(result: Any) -> str:
     """A few plain lines about an analysis, for the terminal."""
+    from gaitlab.metrics.registry import label
     from gaitlab.words import say
 
     lines = []
     for clip in result.clips:
         v = clip.view
-        facing = f", running toward image-{v.facing}" if v.facing else ""
-        setting = f", {v.setting}" if v.setting else ""
+        facing = say("cli.describe.facing", facing=v.facing) if v.facing else ""
+        setting = say("cli.describe.setting", setting=v.setting) if v.setting else ""
         steps = clip.usable_steps()
         lines.append(
-            f"{clip.name}: {v.label} view{facing}{setting}; usable strides: "
-            f"{steps['left']} left, {steps['right']} right"
+            say(
+                "cli.describe.clip",
+                name=clip.name,
+                view=v.label,
+                facing=facing,
+                setting=setting,
+                left=steps["left"],
+                right=steps["right"],
+            )
         )
         for check in clip.checks:
             if check.status != "pass":
-                lines.append(f"  {check.status}: {check.message}")
+                lines.append(say("cli.describe.check", status=check.status, message=check.message))
     for pool in result.pools:
         steps = pool.usable_steps()
         lines.append(
-            f"{pool.name}: {pool.view} views counted together; usable strides: "
-            f"{steps['left']} left, {steps['right']} right"
+            say(
+                "cli.describe.pool",
+                name=pool.name,
+                view=pool.view,
+                left=steps["left"],
+                right=steps["right"],
+            )
         )
     for name in ("cadence_spm", "contact_time_ms"):
         m = result.metrics.get(name)
         if m is not None and m.value is not None:
-            lines.append(f"  {name.rsplit('_', 1)[0].replace('_', ' ')}: {m.value:.0f} {m.unit}")
+            lines.append(say("cli.describe.metric", label=label(name), value=m.value, unit=m.unit))
     for finding in result.findings:
         title = say(f"finding.{finding.pattern}.title")
-        lines.append(f"{title}: {finding.summary}")
+        lines.append(say("cli.describe.finding", title=title, summary=finding.summary))
     return "\n".join(lines)
 
 
@@ -235,9 +252,10 @@ def models_list(ctx: typer.Context, debug: DebugOpt = False) -> None:
         return
     with user_errors(debug):
         from gaitlab.pose.model import list_models
+        from gaitlab.words import say
 
         for st in list_models():
-            where = f"{st.path} ({st.source})" if st.path else "not installed"
+            where = f"{st.path} ({st.source})" if st.path else say("cli.models.not_installed")
             size = f"{st.size_bytes / 1e6:.1f} MB" if st.size_bytes else ""
             line = f"{st.name:6} {st.state:9} {size:>8}  {where}"
             if st.sha256:
@@ -255,9 +273,10 @@ def models_download(
     """Download an official pose model (needs internet), verified against its pinned checksum."""
     with user_errors(debug):
         from gaitlab.pose.model import download_model
+        from gaitlab.words import say
 
         model = download_model(name)
-        print(f"saved {model.path} (sha256 {model.sha256})")
+        print(say("cli.models.saved", path=model.path, sha256=model.sha256))
 
 
 DataOpt = Annotated[
@@ -297,7 +316,7 @@ def serve(
         load_config(config)  # a bad file fails here, not in every analysis
         warning = server.tls_warning(host, tls=ssl_certfile is not None)
         if warning:
-            print(f"warning: {warning}", file=sys.stderr, flush=True)
+            print(say("cli.warning", message=warning), file=sys.stderr, flush=True)
         if not server.user_names(data):
             print(say("web.serve.no_users", data=data), file=sys.stderr, flush=True)
         scheme = "https" if ssl_certfile else "http"
@@ -317,7 +336,7 @@ def _read_new_password(name: str) -> str:
     if not sys.stdin.isatty():
         return sys.stdin.readline().rstrip("\r\n")
     first = typer.prompt(say("web.users.password_prompt", name=name), hide_input=True)
-    if typer.prompt("Again", hide_input=True) != first:
+    if typer.prompt(say("web.users.password_again"), hide_input=True) != first:
         raise GaitlabError(say("web.users.passwords_differ"))
     return first
 
@@ -469,7 +488,7 @@ def check(
         cfg = load_config(config)
         if slowmo is not None:
             if slowmo <= 0:
-                raise GaitlabError(f"--slowmo must be a positive number, got {slowmo}.")
+                raise GaitlabError(say("error.cli.slowmo", value=slowmo))
             cfg = cfg.with_overrides({"video": {"slowmo_factor": slowmo}}, where="--slowmo")
         result = preflight(video, model=model, config=cfg)
         if as_json:
@@ -477,13 +496,20 @@ def check(
         else:
             v = result.video
             print(
-                f"{video.name}: {v.width_px}x{v.height_px}, {v.fps:.1f} fps, "
-                f"{v.duration_s:.1f} s, {v.codec}"
+                say(
+                    "cli.check.video",
+                    name=video.name,
+                    width_px=v.width_px,
+                    height_px=v.height_px,
+                    fps=v.fps,
+                    duration_s=v.duration_s,
+                    codec=v.codec,
+                )
             )
             for c in result.checks:
                 print(f"{c.status.upper():4}  {say(f'check.labels.{c.name}')}: {c.message}")
                 if c.fix and c.status != "pass":
-                    print(f"      fix: {c.fix}")
+                    print(say("cli.check.fix", fix=c.fix))
             warned = any(c.status == "warn" for c in result.checks)
             limits = say("check.usable_limits") if warned else ""
             verdict = "check.usable" if result.usable else "check.not_usable"
@@ -665,6 +691,29 @@ def labels_make(
             near_foot_how=near_foot_how,
             notes=notes,
         ):
+            print(line)
+
+
+@labels_app.command("merge")
+def labels_merge(
+    first: Annotated[Path, typer.Argument(help="Pass 1: a single-pass label file.")],
+    second: Annotated[Path, typer.Argument(help="Pass 2 (blind): a single-pass label file.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Merged label file to write.")],
+    settled: Annotated[
+        Path | None,
+        typer.Option("--settled", help="CSV: side,kind,pass1,pass2,frame[,prior_frame,note]."),
+    ] = None,
+    candidates: Annotated[
+        Path | None,
+        typer.Option("--candidates", help="Write the disputed frames (JSON) for sheet --around."),
+    ] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Merge two blind labelling passes; list the disagreements to settle, or write the file."""
+    with user_errors(debug):
+        from gaitlab.labels.cli import merge_command
+
+        for line in merge_command(first, second, out, settled=settled, candidates=candidates):
             print(line)
 
 

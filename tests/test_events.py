@@ -16,8 +16,9 @@ from gaitlab.events.detect import detect_contacts, hinge_time, rest_event_time
 from gaitlab.events.strides import stride_table
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.signals.clean import clean
-from gaitlab.signals.mirror import mirror_tracks
 from gaitlab.synthetic import RunnerSpec, SyntheticRun, cohort, generate_run
+
+from .mirror import mirror_tracks
 
 DATA = Path(__file__).parent / "data"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from gaitlab.config import load_defaults
@@ -94,3 +96,42 @@ def test_threshold_decides_and_evidence_names_sign_value_threshold_source(hip_ex
         assert f.exercises[0]["name"] == "Kneeling hip flexor stretch"
     d = f.as_dict()
     assert set(d) >= {"pattern", "status", "evidence", "exercises"}
+
+
+@pytest.mark.parametrize(
+    ("hip_ext", "tilt", "status"),
+    [
+        (15.0, 45.0, "not_flagged"),  # a supporting sign met alone never flags
+        (None, 45.0, "insufficient_evidence"),  # nor stands in for an unmeasured primary sign
+        (5.0, 10.0, "flagged"),  # nor blocks a flag when it is not met
+        (5.0, 45.0, "flagged"),
+        (5.0, None, "flagged"),
+    ],
+)
+def test_a_supporting_sign_is_evidence_that_decides_nothing(hip_ext, tilt, status):
+    """As defaults.toml says: "supporting" is shown beside the finding and never decides it."""
+    pattern = dataclasses.replace(
+        CFG.hip_tightness,
+        signs=tuple(
+            s
+            for s in CFG.hip_tightness.signs
+            if s.metric in ("hip_extension_deg", "anterior_pelvic_tilt_deg")
+        ),
+    )
+    assert {s.role for s in pattern.signs} == {"primary", "supporting"}
+    f = assess_pattern(
+        "hip_tightness",
+        views=["side"],
+        metrics={
+            "hip_extension_deg": metric("hip_extension_deg", hip_ext),
+            "anterior_pelvic_tilt_deg": metric("anterior_pelvic_tilt_deg", tilt),
+        },
+        pattern_cfg=pattern,
+        steps_per_side=ENOUGH,
+        min_steps_per_side=7,
+    )
+    assert f.status == status
+    supporting = next(e for e in f.evidence if e.role == "supporting")
+    assert supporting.met == (None if tilt is None else tilt > 30.0)  # shown, with its result
+    if status == "flagged":
+        assert f.reason == "1 of 1 measured primary sign met"  # counted among primary only

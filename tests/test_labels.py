@@ -591,3 +591,83 @@ def test_events_benchmark_quick(tmp_path: Path) -> None:
     assert 0 <= s["events"]["near"]["within_1_frame"] <= 1
     assert s["cadence"]["labels_spm"] == pytest.approx(168.9, abs=0.5)
     assert "| male_side.mp4 |" in (tmp_path / "events_real.md").read_text()
+
+
+# ---------------------------------------------------------------------------- two passes
+
+
+def test_two_blind_passes_are_paired_and_merged() -> None:
+    from gaitlab.labels.events import Settlement, merge_passes, pair_passes
+
+    first = labels_from_dict(_doc())
+    second_doc = _doc()
+    second_doc["labellers"]["pass1"] = "second"
+    shift = {5: 5, 13: 14, 16: 16, 24: 24, 27: 29}
+    for e in second_doc["events"]:
+        e["frame"] = shift[e["frame"]]
+        e["pass1"] = e["frame"]
+        e["prior_frame"] = e["frame"] - 1
+        e["time_s"] = event_time_s(e["frame"], np.asarray(second_doc["frame_times_s"]))
+    second_doc["events"].append(
+        {
+            **second_doc["events"][0],
+            "side": "right",
+            "kind": "strike",
+            "frame": 36,
+            "prior_frame": 35,
+            "pass1": 36,
+            "time_s": event_time_s(36, np.arange(40) / 30),
+        }
+    )
+    second = labels_from_dict(second_doc)
+    pairs = pair_passes(first, second)
+    assert [p.key for p in pairs if not p.agree] == [
+        ("left", "toe_off", 13, 14),
+        ("left", "strike", 27, 29),
+        ("right", "strike", None, 36),
+    ]
+    with pytest.raises(KeyError, match="no settlement"):
+        merge_passes(first, second, {})
+    merged = merge_passes(
+        first,
+        second,
+        {
+            ("left", "toe_off", 13, 14): Settlement(14, note="gap at 14"),
+            ("left", "strike", 27, 29): Settlement(28),
+            ("right", "strike", None, 36): Settlement(36),
+        },
+    )
+    doc = merged.as_dict()
+    assert validation_problems(doc) == []
+    by_frame = {e["frame"]: e for e in doc["events"]}
+    assert by_frame[14]["settled_by"] == "relook" and by_frame[14]["pass1"] == 13
+    assert by_frame[28]["pass2"] == 29 and by_frame[5]["settled_by"] == "agreement"
+    assert by_frame[36]["settled_by"] == "pass2_only" and by_frame[36]["pass1"] is None
+    assert merged.labellers == {"pass1": "tester", "pass2": "second"}
+    agreement = pass_agreement(merged)["all"]
+    assert (agreement["compared"], agreement["only_one_pass"]) == (5, 1)
+    assert agreement["equal"] == pytest.approx(3 / 5)
+
+
+def test_sheets_show_one_frame_per_picture_on_a_clip_that_repeats_them(tmp_path: Path) -> None:
+    video = DATA / "side_track_far.mp4"  # each picture held for about 3 frames
+    box = [KeyBox(None, Box(400, 460, 200, 120))]
+    plain = write_sheets(
+        video,
+        tmp_path,
+        tracks=None,
+        frames=(60, 72),
+        user_boxes=box,
+        options=SheetOptions(tiles=12, zoom=1),
+    )
+    assert plain[0].frames == tuple(range(60, 72))
+    assert plain[0].repeat_of == {61: 60, 62: 60, 64: 63, 65: 63, 67: 66, 68: 66, 70: 69, 71: 69}
+    distinct = write_sheets(
+        video,
+        tmp_path,
+        tracks=None,
+        frames=(60, 75),
+        user_boxes=box,
+        options=SheetOptions(tiles=12, zoom=1, distinct=True),
+    )
+    assert distinct[0].frames == (60, 63, 66, 69, 72) and not distinct[0].repeat_of

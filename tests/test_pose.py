@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 
 from gaitlab.errors import ModelError
-from gaitlab.pose.landmarker import PeopleLook, detect_image, sight_people
+from gaitlab.pose.landmarker import (
+    PeopleLook,
+    open_landmarker,
+    result_arrays,
+    sight_people,
+    to_mp_image,
+)
 from gaitlab.pose.landmarks import INDEX
 from gaitlab.pose.model import find_model
 from gaitlab.pose.tracks import PoseTracks
@@ -51,11 +57,15 @@ def test_coco_skier_landmark_error_under_15_px():
 
     bgr = cv2.imread(str(DATA / "coco_000000000785_skier.jpg"))
     truth = json.loads((DATA / "coco_000000000785_skier.keypoints.json").read_text())
-    tracks = detect_image(np.ascontiguousarray(bgr[:, :, ::-1]), find_model().path)
-    assert tracks.has_pose[0]
+    rgb = np.ascontiguousarray(bgr[:, :, ::-1])
+    h, w = rgb.shape[:2]
+    with open_landmarker(find_model().path, mode="image", num_poses=1) as lm:
+        result = lm.detect(to_mp_image(rgb))
+    assert result.pose_landmarks
+    image_xy_px, _, _, _ = result_arrays(result, 0, w, h)
     errors = []
     for name, kp in truth["keypoints_px"].items():
-        pred = tracks.image_xy_px[0, INDEX[name]]
+        pred = image_xy_px[INDEX[name]]
         errors.append(float(np.hypot(pred[0] - kp["x"], pred[1] - kp["y"])))
     assert len(errors) == 17
     assert np.mean(errors) < 15.0, errors

@@ -146,7 +146,8 @@ def test_pipeline_is_mirror_exact_on_the_same_landmarks(suite):
     """Mirroring the original's landmarks (not its pixels) changes no headline value and
     exchanges the sides: the mirrored clip's gaps come from the pose model's landmarks."""
     from gaitlab.api import analyze_tracks
-    from gaitlab.signals.mirror import mirror_tracks
+
+    from .mirror import mirror_tracks
 
     config = load_defaults()
     tracks = suite["original"].tracks

@@ -35,10 +35,11 @@ from gaitlab.pose.body import leg_length_px
 from gaitlab.pose.landmarks import INDEX, MIRROR_INDEX
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.signals.clean import clean
-from gaitlab.signals.mirror import mirror_tracks
 from gaitlab.signals.view import classify_view
 from gaitlab.synthetic import RunnerSpec, SyntheticRun, generate_run
 from gaitlab.synthetic.kinematics import FWD, build_model, pose_at
+
+from .mirror import mirror_tracks
 
 DATA = Path(__file__).parent / "data"
 #: Usable strides per side for a value, as the analysis asks ([findings] min_steps_per_side).

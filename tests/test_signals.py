@@ -16,10 +16,11 @@ from gaitlab.pose.tracks import PoseTracks
 from gaitlab.signals.clean import clean
 from gaitlab.signals.filters import auto_cutoff_hz, lowpass
 from gaitlab.signals.gaps import fill_gaps, find_gaps
-from gaitlab.signals.mirror import mirror_tracks
 from gaitlab.signals.outliers import reject_outliers
 from gaitlab.signals.swaps import SWAP_GROUPS, detect_swaps, fix_swaps
 from gaitlab.synthetic import RunnerSpec, generate_run
+
+from .mirror import mirror_tracks
 
 DATA = Path(__file__).parent / "data"
 #: The shipped [signals] settings.

@@ -10,9 +10,10 @@ import pytest
 
 from gaitlab.pose.landmarks import INDEX
 from gaitlab.pose.tracks import PoseTracks
-from gaitlab.signals.mirror import mirror_tracks
 from gaitlab.signals.view import classify_view
 from gaitlab.synthetic import RunnerSpec, generate_run
+
+from .mirror import mirror_tracks
 
 DATA = Path(__file__).parent / "data"
 

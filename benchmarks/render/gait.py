@@ -279,6 +279,11 @@ class Placement:
 
     root_z_m: float
     strike_ahead_m: float
+    left_extra_ahead_m: float = 0.0  # the left heel lands this much further ahead (asymmetry)
+
+    def ahead_m(self, side: str) -> float:
+        """How far ahead of the hip the heel of ``side`` lands."""
+        return self.strike_ahead_m + (self.left_extra_ahead_m if side == "L" else 0.0)
 
 
 class Runner:
@@ -387,7 +392,7 @@ class Runner:
         hip_y = self.root0[1] - self.gait.speed_m_s * ts + (self.hip0[side][1] - self.root0[1])
         heel0 = self.sk.heel[side]
         x = SIGN[side] * 0.5 * self.gait.step_width_m + (heel0[0] - self.ankle0[side][0])
-        return np.array([x, hip_y - self.placement.strike_ahead_m, heel0[2]])
+        return np.array([x, hip_y - self.placement.ahead_m(side), heel0[2]])
 
     def stance_foot(self, side: str, k: int, u: float) -> tuple[np.ndarray, np.ndarray]:
         """Foot rotation and ankle position (ground frame) at stance fraction u of stance k.
@@ -542,14 +547,18 @@ class Runner:
 
     def _solve_placement(self) -> Placement:
         """Pelvis height (straightest stance knee = knee_min_stance_deg) and strike placement
-        (peak stance thigh extension = hip_extension_deg), by bisection."""
+        (peak stance thigh extension = hip_extension_deg), by bisection.
+
+        The placement is solved on the right leg; a runner whose sides differ (contact time,
+        step timing) gets its own left placement too, so both legs reach the same extension.
+        """
         g = self.gait
 
-        def solve_height(ahead: float) -> float:
+        def solve_height(ahead: float, extra: float) -> float:
             lo, hi = self.root0[2] - 0.5, self.root0[2] + 0.2
 
             def min_knee(z: float) -> float:
-                self.placement = Placement(z, ahead)
+                self.placement = Placement(z, ahead, extra)
                 return min(self.knee_angle(s, t) for s in SIDES for t in self._stance_samples(s))
 
             for _ in range(17):
@@ -561,29 +570,36 @@ class Runner:
                     lo = mid
             return lo
 
-        def peak_thigh(ahead: float) -> float:
-            z = solve_height(ahead)
-            self.placement = Placement(z, ahead)
+        def peak_thigh(side: str, ahead: float, extra: float) -> float:
+            z = solve_height(ahead, extra)
+            self.placement = Placement(z, ahead, extra)
             vals = []
-            for s in SIDES:
-                for t in self._stance_samples(s):
-                    hip = self.hips(t)[s]
-                    _, ankle, _ = self.foot(s, t)
-                    rt, _, _ = self.leg_ik(s, hip, ankle, self._pole(s, t))
-                    knee = hip + rt @ (self.knee0[s] - self.hip0[s])
-                    d = knee - hip
-                    vals.append(math.degrees(math.atan2(d[1], -d[2])))
+            for t in self._stance_samples(side):
+                hip = self.hips(t)[side]
+                _, ankle, _ = self.foot(side, t)
+                rt, _, _ = self.leg_ik(side, hip, ankle, self._pole(side, t))
+                knee = hip + rt @ (self.knee0[side] - self.hip0[side])
+                d = knee - hip
+                vals.append(math.degrees(math.atan2(d[1], -d[2])))
             return max(vals)
 
-        lo, hi = -0.3, 0.9
-        for _ in range(15):
-            mid = 0.5 * (lo + hi)
-            if peak_thigh(mid) > g.hip_extension_deg:
-                lo = mid  # too much extension: land further ahead
-            else:
-                hi = mid
-        ahead = 0.5 * (lo + hi)
-        return Placement(solve_height(ahead), ahead)
+        def bisect(f, lo: float, hi: float) -> float:
+            for _ in range(15):
+                mid = 0.5 * (lo + hi)
+                if f(mid) > g.hip_extension_deg:
+                    lo = mid  # too much extension: land further ahead
+                else:
+                    hi = mid
+            return 0.5 * (lo + hi)
+
+        symmetric = g.left_contact_scale == 1.0 and g.left_step_phase == 0.5
+        extra = 0.0
+        ahead = bisect(lambda a: peak_thigh("R", a, extra), -0.3, 0.9)
+        if not symmetric:
+            for _ in range(2):
+                extra = bisect(lambda e, a=ahead: peak_thigh("L", a, e), -0.4, 0.4)
+                ahead = bisect(lambda a, e=extra: peak_thigh("R", a, e), -0.3, 0.9)
+        return Placement(solve_height(ahead, extra), ahead, extra)
 
     def _pole(self, side: str, t_s: float) -> np.ndarray:
         _, _, cmd = self.pelvis(t_s)

@@ -643,6 +643,7 @@ def render_clip(spec: ClipSpec, out_dir: Path, supersample: int = 2) -> Path:
         "placement": {
             "pelvis_root_z_m": float(runner.placement.root_z_m - floor_z),
             "strike_ahead_m": float(runner.placement.strike_ahead_m),
+            "left_extra_ahead_m": float(runner.placement.left_extra_ahead_m),
         },
         "camera": {
             "position_m": cam0.position.round(4).tolist(),
@@ -1138,7 +1139,8 @@ def main(argv: list[str] | None = None) -> int:
             names = ", ".join(sorted(unknown))
             sys.stderr.write(f"error: no clip named {names} in set {args.set!r} (see --list)\n")
             return 2
-        specs = [s for s in specs if s.name in set(args.only)]
+        by_name = {s.name: s for s in specs}
+        specs = [by_name[n] for n in dict.fromkeys(args.only)]  # in the order given
     import torch
 
     torch.set_num_threads(1)

@@ -24,6 +24,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 from body import Mesh
+from numba import njit
 
 NEAR_M = 0.05
 
@@ -170,7 +171,7 @@ def draw_plane(img: np.ndarray, cam: Camera, plane: Plane, ss: int) -> None:
         [cam.focal_px * c[:, 0] / c[:, 2] + cam.cx, cam.focal_px * c[:, 1] / c[:, 2] + cam.cy],
         axis=1,
     )
-    pts = np.round(px * ss * 16).astype(np.int64)
+    pts = np.round((px * ss + (ss - 1) / 2.0) * 16).astype(np.int64)
     lim = 2**28
     pts = np.clip(pts, -lim, lim).astype(np.int32)
     cv2.fillPoly(img, [pts], plane.rgb, cv2.LINE_8, 4)
@@ -194,6 +195,42 @@ def side_wall_quad(x: float, y0: float, y1: float, z0: float, z1: float) -> np.n
 # --------------------------------------------------------------------------- drawing
 
 LIGHT = np.array([-0.4, -0.6, -0.7]) / np.linalg.norm([-0.4, -0.6, -0.7])
+
+
+@njit(cache=True)
+def fill_triangles(img: np.ndarray, pts: np.ndarray, rgb: np.ndarray, order: np.ndarray) -> None:
+    """Fill triangles in ``order`` (painter's algorithm), each with one colour.
+
+    ``pts`` (F, 3, 2) are pixel coordinates (pixel centres at integers, as OpenCV's); a pixel is
+    filled when its centre is inside the triangle or on its edge. Compiled with numba: the body's
+    ~14,000 visible triangles in a few milliseconds instead of one OpenCV call each.
+    """
+    h, w = img.shape[0], img.shape[1]
+    for k in order:
+        x0, y0 = pts[k, 0, 0], pts[k, 0, 1]
+        x1, y1 = pts[k, 1, 0], pts[k, 1, 1]
+        x2, y2 = pts[k, 2, 0], pts[k, 2, 1]
+        area = (x1 - x0) * (y2 - y0) - (x2 - x0) * (y1 - y0)
+        if area == 0.0:
+            continue
+        lo_x = max(math.ceil(min(x0, x1, x2)), 0)
+        hi_x = min(math.floor(max(x0, x1, x2)), w - 1)
+        lo_y = max(math.ceil(min(y0, y1, y2)), 0)
+        hi_y = min(math.floor(max(y0, y1, y2)), h - 1)
+        r, g, b = rgb[k, 0], rgb[k, 1], rgb[k, 2]
+        for py in range(lo_y, hi_y + 1):
+            for px in range(lo_x, hi_x + 1):
+                e0 = (x1 - px) * (y2 - py) - (x2 - px) * (y1 - py)
+                e1 = (x2 - px) * (y0 - py) - (x0 - px) * (y2 - py)
+                e2 = (x0 - px) * (y1 - py) - (x1 - px) * (y0 - py)
+                if area > 0.0:
+                    inside = e0 >= 0.0 and e1 >= 0.0 and e2 >= 0.0
+                else:
+                    inside = e0 <= 0.0 and e1 <= 0.0 and e2 <= 0.0
+                if inside:
+                    img[py, px, 0] = r
+                    img[py, px, 1] = g
+                    img[py, px, 2] = b
 
 
 def render(
@@ -233,14 +270,11 @@ def render(
     px = np.stack(
         [cam.focal_px * cv[:, 0] / z + cam.cx, cam.focal_px * cv[:, 1] / z + cam.cy], axis=1
     )
-    pts = np.round(px[m.faces] * ss * 16).astype(np.int64)
-    lim = 2**28
-    pts = np.clip(pts, -lim, lim).astype(np.int32)
     keep = np.nonzero(facing & in_front)[0]
     order = keep[np.argsort(-centroid[keep, 2], kind="stable")]
-    cols = colour.tolist()
-    for k in order:
-        cv2.fillConvexPoly(img, pts[k], cols[k], cv2.LINE_8, 4)
+    # supersampled pixel coordinates, pixel centres at integers
+    pts = px[m.faces] * ss + (ss - 1) / 2.0
+    fill_triangles(img, np.ascontiguousarray(pts), colour, order.astype(np.int64))
     return img
 
 

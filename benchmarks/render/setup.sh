@@ -26,7 +26,8 @@ py="$here/.venv/bin/python"
 "$py" -m pip install --quiet "$TORCH_SPEC"
 # gaitlab's dependencies bring mediapipe, PyAV and OpenCV (opencv-contrib-python), which the
 # renderer uses too.
-"$py" -m pip install --quiet "$TORCH_SPEC" "anny==0.6.2" -e "$repo"
+# numba: the renderer's triangle filler (compiled; the body's ~14,000 visible triangles per frame)
+"$py" -m pip install --quiet "$TORCH_SPEC" "anny==0.6.2" "numba>=0.60" -e "$repo"
 # the first anny.Anny() builds and caches its model data (about 800 MB, a minute or more, once)
 export ANNY_CACHE_DIR="$here/.cache/anny"
 "$py" - <<'EOF'

@@ -10,14 +10,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as _dt
-import importlib.util
 import logging
 import os
 import platform
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -452,18 +451,9 @@ def batch(
     _check_options(folder, out, workers, scheduler)
     settings = as_settings(config)
     model_file = find_model(model if model is not None else settings.pose.model)
-    if report and importlib.util.find_spec("gaitlab.report.write") is None:
-        raise ConfigError(say("batch.error.no_report"))
     outputs = {"report": bool(report), "trc": bool(trc)}
     settings_hash = settings_sha256(settings, model_sha256=model_file.sha256, outputs=outputs)
-    videos = find_videos(folder, exclude=[out])
-    if not videos:
-        raise InputError(say("batch.error.no_videos", folder=folder))
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / WORK_DIR).mkdir(exist_ok=True)
-    except OSError as exc:
-        raise InputError(say("batch.error.out_unwritable", out=out, reason=exc.strerror)) from None
+    videos = _videos_and_out_folder(folder, out)
     with batch_lock(out):
         clear_staging(out)
         items = plan(
@@ -474,22 +464,8 @@ def batch(
             gaitlab_version=__version__,
             reuse=not report,  # a report names its clip inside the page: analyse again
         )
-        names = {item.video for item in items}
         outcomes = reuse_results(items, out)
-        jobs = [
-            Job(
-                video=item.video,
-                path=str(item.path),
-                out=str(out),
-                key=item.key,
-                config=settings,
-                model=str(model) if model is not None else None,
-                report=bool(report),
-                trc=bool(trc),
-            )
-            for item in sorted(items, key=lambda i: -i.size_bytes)
-            if item.action == "analyse"
-        ]
+        jobs = _jobs(items, out, settings, model=model, report=report, trc=trc)
         cluster: dict[str, Any] = {"scheduler": scheduler or "local", "workers": 0}
         retried: list[str] = []
         if jobs:
@@ -497,36 +473,79 @@ def batch(
                 _, retried = run_jobs(client, jobs, progress)
             outcomes.update(dict.fromkeys((j.video for j in jobs), "analysed"))
         clear_staging(out)  # what a killed worker left (every task has ended)
-        summary = summary_table(out, names)
-        strides = strides_table(out, names)
-        write_table(summary, out / "summary.csv")
-        write_table(strides, out / "strides.csv")
-        elapsed_s = time.perf_counter() - t0
-        result = BatchResult(
-            out=out,
-            summary=summary,
-            strides=strides,
-            outcomes=dict(sorted(outcomes.items())),
-            retried=tuple(retried),
-            elapsed_s=elapsed_s,
-        )
-        write_json_atomic(
-            out / "run.json",
-            {
-                "run_version": 1,
-                "folder": str(folder),
-                "out": str(out),
-                "started_utc": started,
-                "elapsed_s": round(elapsed_s, 3),
-                "versions": _versions(),
-                "argv": sys.argv,
-                "cluster": cluster,
-                "model": {"name": model_file.name, "sha256": model_file.sha256},
-                "outputs": outputs,
-                "settings_sha256": settings_hash,
-                "settings": settings.to_dict(),
-                "counts": result.counts(),
-                "outcomes": result.outcomes,
-            },
-        )
+        result = _write_tables(out, {item.video for item in items}, outcomes, retried, t0)
+        run = {
+            "run_version": 1,
+            "folder": str(folder),
+            "out": str(out),
+            "started_utc": started,
+            "elapsed_s": round(result.elapsed_s, 3),
+            "versions": _versions(),
+            "argv": sys.argv,
+            "cluster": cluster,
+            "model": {"name": model_file.name, "sha256": model_file.sha256},
+            "outputs": outputs,
+            "settings_sha256": settings_hash,
+            "settings": settings.to_dict(),
+            "counts": result.counts(),
+            "outcomes": result.outcomes,
+        }
+        write_json_atomic(out / "run.json", run)
     return result
+
+
+def _videos_and_out_folder(folder: Path, out: Path) -> list[Path]:
+    """The videos under ``folder`` (none is an error), with ``out`` and its work folder made."""
+    videos = find_videos(folder, exclude=[out])
+    if not videos:
+        raise InputError(say("batch.error.no_videos", folder=folder))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / WORK_DIR).mkdir(exist_ok=True)
+    except OSError as exc:
+        raise InputError(say("batch.error.out_unwritable", out=out, reason=exc.strerror)) from None
+    return videos
+
+
+def _jobs(
+    items: Sequence[PlanItem],
+    out: Path,
+    settings: Settings,
+    *,
+    model: str | Path | None,
+    report: bool,
+    trc: bool,
+) -> list[Job]:
+    """One job per video to analyse, the largest first (they take longest)."""
+    return [
+        Job(
+            video=item.video,
+            path=str(item.path),
+            out=str(out),
+            key=item.key,
+            config=settings,
+            model=str(model) if model is not None else None,
+            report=bool(report),
+            trc=bool(trc),
+        )
+        for item in sorted(items, key=lambda i: -i.size_bytes)
+        if item.action == "analyse"
+    ]
+
+
+def _write_tables(
+    out: Path, names: set[str], outcomes: dict[str, str], retried: list[str], t0: float
+) -> BatchResult:
+    """``summary.csv`` and ``strides.csv`` of every video, and the batch's result."""
+    summary = summary_table(out, names)
+    strides = strides_table(out, names)
+    write_table(summary, out / "summary.csv")
+    write_table(strides, out / "strides.csv")
+    return BatchResult(
+        out=out,
+        summary=summary,
+        strides=strides,
+        outcomes=dict(sorted(outcomes.items())),
+        retried=tuple(retried),
+        elapsed_s=time.perf_counter() - t0,
+    )

@@ -8,7 +8,8 @@ flattening, not re-invented:
 * the quality figures: the scalars of ``video``, ``pose`` and ``view`` and of the clip's
   ``signals`` and ``strides``, named by their JSON path (``video.fps``, ``pose.detection_rate``,
   ``strides.usable_per_side.left``), and each capture check as ``check.<name>`` (its status);
-* every metric: ``<name>`` is its value (the name carries the unit), then ``<name>.left``,
+* every metric, in the order of :data:`gaitlab.metrics.registry.METRICS`: ``<name>`` is its
+  value (the name carries the unit), then ``<name>.left``,
   ``<name>.right``, ``<name>.asymmetry_pct``, ``<name>.sd``, ``<name>.n_strides`` (and
   ``<name>.label`` for metrics that have a category);
 * the batch's own: ``attempts``, ``elapsed_s``, ``content_sha256``, ``settings_sha256``,
@@ -28,6 +29,7 @@ import pandas as pd
 
 from gaitlab.batch.plan import RECORD_FILE
 from gaitlab.io import atomic_path
+from gaitlab.metrics import registry
 
 LEAD_COLUMNS: tuple[str, ...] = (
     "video",
@@ -68,6 +70,12 @@ def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
             out[name] = value
 
 
+def metric_order(name: str) -> int:
+    """A metric's place among the columns: the registry's order, unknown names last."""
+    order = list(registry.METRICS)
+    return order.index(name) if name in registry.METRICS else len(order)
+
+
 def summary_row(video: str, record: Mapping[str, Any], summary: Mapping[str, Any] | None) -> dict:
     """One ``summary.csv`` row from a video's record and (for ``ok``) its ``summary.json``."""
     row: dict[str, Any] = {
@@ -90,7 +98,7 @@ def summary_row(video: str, record: Mapping[str, Any], summary: Mapping[str, Any
             _flatten(section, clip.get(section, {}), row)
         for check in clip.get("checks", []):
             row[f"check.{check['name']}"] = check["status"]
-        for name, metric in metrics.items():
+        for name, metric in sorted(metrics.items(), key=lambda kv: metric_order(kv[0])):
             row[name] = metric.get("value")
             for field in METRIC_FIELDS:
                 if field == "label" and metric.get("label") is None:

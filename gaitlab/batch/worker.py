@@ -107,7 +107,8 @@ def crash_message(exc: BaseException) -> str:
         return exc.message
     from gaitlab.words import say
 
-    return say("batch.error.crash", kind=type(exc).__name__, detail=str(exc) or "no details")
+    detail = str(exc) or say("batch.error.no_details")
+    return say("batch.error.crash", kind=type(exc).__name__, detail=detail)
 
 
 def make_record(
@@ -150,7 +151,7 @@ def save_outputs(analysis: Any, job: Job, staging: Path) -> None:
         forward = forward_from_view(clip.view.label, clip.view.facing)
         write_trc(clip.tracks, staging / f"{Path(job.path).stem}.trc", forward=forward)
     if job.report:
-        from gaitlab.report import write_report  # written by the report stage
+        from gaitlab.report import write_report  # loads matplotlib and OpenCV: only when asked
 
         write_report(analysis, staging, pdf=False, video=False)
 

@@ -99,21 +99,6 @@ def part_clearances(tracks: PoseTracks, side: str, leg_px: float) -> dict[str, n
     return out
 
 
-def foot_clearance(tracks: PoseTracks, side: str, leg_px: float) -> np.ndarray:
-    """``(T,)`` height of a foot above the ground in leg lengths: the lower of heel and toe.
-
-    Parameters
-    ----------
-    tracks
-        Landmark tracks (cleaned).
-    side
-        ``"left"`` or ``"right"``.
-    leg_px
-        Leg length in pixels.
-    """
-    return np.fmin(*part_clearances(tracks, side, leg_px).values())
-
-
 def stance_noise_leg(height_leg: np.ndarray) -> float:
     """Robust sd of the clearance while the foot rests, from its frame-to-frame changes.
 

@@ -3,8 +3,9 @@
 A pattern (``hip_tightness``, ``hip_weakness``) is judged from *signs*: each sign compares one
 metric with a threshold from the config (``[findings.<pattern>.signs.<metric>]``), with its source
 or stated rationale. A sign is ``primary`` (it can flag the pattern), ``supporting`` (shown as
-evidence, strengthens a flag but never flags alone) or ``observation`` (reported beside the
-finding, never part of it, e.g. overstriding).
+evidence with its result, but it decides nothing: it never flags, never blocks a flag and cannot
+stand in for an unmeasured primary sign) or ``observation`` (reported beside the finding, never
+part of it, e.g. overstriding).
 
 Status, in order:
 
@@ -48,7 +49,7 @@ def evaluate_sign(sign: SignSettings, metric: Metric | None) -> Evidence:
         clip=metric.clip if metric is not None else None,
         note=(metric.reason if metric is not None and value is None else None)
         if metric is not None
-        else "not measured",
+        else say("finding.reason.not_measured"),
     )
 
 
@@ -96,7 +97,11 @@ def assess_pattern(
             status="not_assessed",
             view_needed=view_needed,
             summary=say(f"finding.{pattern}.not_assessed"),
-            reason=f"needs a {view_needed} view; got {', '.join(views) or 'no usable clip'}",
+            reason=say(
+                "finding.reason.needs_view",
+                view_needed=view_needed,
+                views=", ".join(views) or say("finding.reason.no_usable_clip"),
+            ),
         )
     evidence = tuple(evaluate_sign(s, metrics.get(s.metric)) for s in pattern_cfg.signs)
     fewest = min(steps_per_side.get("left", 0), steps_per_side.get("right", 0))
@@ -104,9 +109,9 @@ def assess_pattern(
     measured = [e for e in primary if e.met is not None]
     reason = None
     if fewest < min_steps_per_side:
-        reason = f"{fewest} usable steps on one side, {min_steps_per_side} needed"
+        reason = say("finding.reason.too_few_steps", fewest=fewest, need=min_steps_per_side)
     elif not measured:
-        reason = "none of the primary signs could be measured"
+        reason = say("finding.reason.nothing_measured")
     if reason is not None:
         return Finding(
             pattern=pattern,  # type: ignore[arg-type]
@@ -127,5 +132,5 @@ def assess_pattern(
         evidence=evidence,
         exercises=exercises_for(pattern) if flagged else (),
         clip=clip,
-        reason=f"{n_met} of {len(measured)} measured primary signs met",
+        reason=say("finding.reason.signs_met", met=n_met, measured=len(measured)),
     )

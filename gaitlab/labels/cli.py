@@ -88,25 +88,13 @@ def sheet_command(
 
 def run_pose(video: Path, model: str | None) -> PoseTracks:
     """The runner's landmarks from gaitlab's pose stage with the default settings."""
-    from gaitlab.api import landmarker_options
-    from gaitlab.config import load_config
+    from gaitlab.config import load_defaults
     from gaitlab.pose.extract import extract_pose
     from gaitlab.pose.model import find_model
 
-    cfg = load_config(None)
-    pose_cfg = cfg["pose"]
-    result = extract_pose(
-        video,
-        find_model(model),
-        options=landmarker_options(cfg),
-        runner_sample_frames_per_s=float(pose_cfg["runner_sample_frames_per_s"]),
-        runner_sample_min=int(pose_cfg["runner_sample_min"]),
-        runner_sample_max=int(pose_cfg["runner_sample_max"]),
-        runner_dense_frames_per_s=float(pose_cfg["runner_dense_frames_per_s"]),
-        runner_dense_max=int(pose_cfg["runner_dense_max"]),
-        min_duration_s=float(cfg["video"]["min_duration_s"]),
-    )
-    return result.tracks
+    settings = load_defaults()
+    model_file = find_model(model if model is not None else settings.pose.model)
+    return extract_pose(video, model_file, settings).tracks
 
 
 def check_lines(path: Path) -> list[str]:
@@ -215,3 +203,82 @@ def make_command(
         )
     save_events(labels, out)
     return [say("labels.report.label_file_written", path=str(out), events=len(labels.events))]
+
+
+def read_settlements(path: Path) -> dict:
+    """Settled disagreements from a CSV: ``side,kind,pass1,pass2,frame[,prior_frame,note]``
+    (empty pass1/pass2: that pass had no such event; empty frame: the event is not there)."""
+    import csv
+
+    from gaitlab.labels.events import Settlement
+
+    def num(text: str | None) -> int | None:
+        text = (text or "").strip()
+        return int(text) if text else None
+
+    if not Path(path).is_file():
+        raise InputError(say("labels.error.missing", name=str(path)))
+    out = {}
+    with open(path, encoding="utf-8", newline="") as fh:
+        lines = [ln for ln in fh if ln.strip() and not ln.lstrip().startswith("#")]
+    for i, row in enumerate(csv.DictReader(lines), start=1):
+        try:
+            key = (row["side"].strip(), row["kind"].strip(), num(row["pass1"]), num(row["pass2"]))
+            out[key] = Settlement(
+                frame=num(row["frame"]),
+                prior_frame=num(row.get("prior_frame")),
+                note=(row.get("note") or "").strip(),
+            )
+        except (KeyError, ValueError):
+            raise InputError(say("labels.error.settle_row", name=Path(path).name, row=i)) from None
+    return out
+
+
+def merge_command(
+    first: Path, second: Path, out: Path, *, settled: Path | None, candidates: Path | None
+) -> list[str]:
+    """Merge two blind single-pass files of one clip; return the lines to print.
+
+    Without ``settled`` (or with disagreements it does not settle), lists the disagreements and,
+    with ``candidates``, writes their frames as a JSON list for ``gaitlab labels sheet
+    --around``; nothing else is written.
+    """
+    from gaitlab.io import write_json_atomic
+    from gaitlab.labels.events import merge_passes, pair_passes, save_events
+
+    a, b = load_events(first), load_events(second)
+    if a.clip != b.clip or a.n_frames != b.n_frames:
+        raise InputError(
+            say("labels.error.merge_clips", first=Path(first).name, second=Path(second).name)
+        )
+    pairs = pair_passes(a, b)
+    settlements = read_settlements(settled) if settled is not None else {}
+    open_pairs = [p for p in pairs if not p.agree and p.key not in settlements]
+    lines = [
+        say(
+            "labels.report.merge_summary",
+            clip=a.clip,
+            events=len(pairs),
+            equal=sum(p.agree for p in pairs),
+            open=len(open_pairs),
+        )
+    ]
+    if open_pairs:
+        for p in open_pairs:
+            lines.append(
+                say(
+                    "labels.report.merge_open",
+                    side=p.side,
+                    kind=p.kind,
+                    first="-" if p.key[2] is None else p.key[2],
+                    second="-" if p.key[3] is None else p.key[3],
+                )
+            )
+        if candidates is not None:
+            frames = sorted({f for p in open_pairs for f in p.key[2:] if f is not None})
+            write_json_atomic(candidates, frames)
+        return lines
+    merged = merge_passes(a, b, settlements)
+    save_events(merged, out)
+    lines.append(say("labels.report.label_file_written", path=str(out), events=len(merged.events)))
+    return lines

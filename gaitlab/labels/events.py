@@ -643,3 +643,136 @@ def single_pass_labels(
         notes=notes,
         steady_notes=tuple(steady_notes),
     )
+
+
+# ---------------------------------------------------------------------------- two passes
+
+#: Largest distance (frames) between the two passes' frames of one event.
+PAIR_WINDOW_FRAMES = 4
+
+
+@dataclasses.dataclass(frozen=True)
+class PassPair:
+    """One event as two labelling passes saw it (either may be missing)."""
+
+    side: str
+    kind: str
+    first: LabelledEvent | None
+    second: LabelledEvent | None
+
+    @property
+    def agree(self) -> bool:
+        """Both passes gave the same frame."""
+        return (
+            self.first is not None
+            and self.second is not None
+            and self.first.frame == self.second.frame
+        )
+
+    @property
+    def key(self) -> tuple[str, str, int | None, int | None]:
+        """``(side, kind, pass-1 frame, pass-2 frame)``."""
+        return (
+            self.side,
+            self.kind,
+            None if self.first is None else self.first.frame,
+            None if self.second is None else self.second.frame,
+        )
+
+
+def pair_passes(
+    first: EventLabels, second: EventLabels, *, window_frames: int = PAIR_WINDOW_FRAMES
+) -> list[PassPair]:
+    """Pair the events of two single-pass label sets of one clip, per foot and kind, one to one,
+    nearest first (within ``window_frames``); unpaired events come alone. Sorted by frame."""
+    pairs: list[PassPair] = []
+    for side in SIDES:
+        for kind in KINDS:
+            a = [e for e in first.events if e.side == side and e.kind == kind]
+            b = [e for e in second.events if e.side == side and e.kind == kind]
+            cand = sorted(
+                (abs(x.frame - y.frame), i, j)
+                for i, x in enumerate(a)
+                for j, y in enumerate(b)
+                if abs(x.frame - y.frame) <= window_frames
+            )
+            used_a: set[int] = set()
+            used_b: set[int] = set()
+            for _, i, j in cand:
+                if i not in used_a and j not in used_b:
+                    used_a.add(i)
+                    used_b.add(j)
+                    pairs.append(PassPair(side, kind, a[i], b[j]))
+            pairs += [PassPair(side, kind, x, None) for i, x in enumerate(a) if i not in used_a]
+            pairs += [PassPair(side, kind, None, y) for j, y in enumerate(b) if j not in used_b]
+    return sorted(pairs, key=lambda p: min(e.frame for e in (p.first, p.second) if e))
+
+
+@dataclasses.dataclass(frozen=True)
+class Settlement:
+    """How a disagreement was settled after looking again at both candidate frames."""
+
+    frame: int | None  # None: the event is not there (both passes' candidates rejected)
+    prior_frame: int | None = None
+    confidence: str | None = None
+    uncertainty_frames: int | None = None
+    note: str = ""
+
+
+def merge_passes(
+    first: EventLabels,
+    second: EventLabels,
+    settled: Mapping[tuple[str, str, int | None, int | None], Settlement],
+    *,
+    window_frames: int = PAIR_WINDOW_FRAMES,
+) -> EventLabels:
+    """One label file from two blind passes: equal frames are kept (``agreement``), every other
+    event takes its settled frame (``relook``, or ``pass2_only`` when only pass 2 had it and it
+    stands). Both passes' frames are kept.
+
+    Raises
+    ------
+    KeyError
+        Naming the pairs without a settlement.
+    """
+    merged: list[LabelledEvent] = []
+    pending = []
+    for p in pair_passes(first, second, window_frames=window_frames):
+        base = p.first or p.second
+        assert base is not None
+        p1 = None if p.first is None else p.first.frame
+        p2 = None if p.second is None else p.second.frame
+        if p.agree:
+            merged.append(dataclasses.replace(base, pass1=p1, pass2=p2, settled_by="agreement"))
+            continue
+        s = settled.get(p.key)
+        if s is None:
+            pending.append(p.key)
+            continue
+        if s.frame is None:
+            continue
+        how = "pass2_only" if p1 is None and s.frame == p2 else "relook"
+        note = "; ".join(x for x in (base.note, s.note) if x)
+        merged.append(
+            dataclasses.replace(
+                base,
+                frame=s.frame,
+                prior_frame=s.prior_frame,
+                time_s=event_time_s(s.frame, first.frame_times_s, s.prior_frame),
+                pass1=p1,
+                pass2=p2,
+                settled_by=how,
+                confidence=s.confidence or base.confidence,
+                uncertainty_frames=base.uncertainty_frames
+                if s.uncertainty_frames is None
+                else s.uncertainty_frames,
+                note=note,
+            )
+        )
+    if pending:
+        raise KeyError(f"no settlement for {pending}")
+    return dataclasses.replace(
+        first,
+        labellers={"pass1": first.labellers["pass1"], "pass2": second.labellers["pass1"]},
+        events=tuple(sorted(merged, key=lambda e: (e.frame, e.side, e.kind))),
+    )

@@ -1,4 +1,4 @@
-"""Helpers shared by the metric modules: per-side aggregation and asymmetry.
+"""Helpers shared by the metric modules: per-side aggregation, asymmetry, and making a metric.
 
 The body scale (leg length, :data:`~gaitlab.pose.body.HEIGHT_PER_LEG_LENGTH`) lives in
 :mod:`gaitlab.pose.body`, below the signal and event stages that also use it.
@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
+from gaitlab.metrics import registry
+from gaitlab.metrics.registry import STANDARD
 from gaitlab.pose.landmarks import SIDES
+from gaitlab.result import Metric
+from gaitlab.words import say
 
 
 def asymmetry_pct(left: float | None, right: float | None) -> float | None:
@@ -97,3 +102,40 @@ def summarise_sides(
         n_left=counts["left"],
         n_right=counts["right"],
     )
+
+
+def shortfall_reason(left: int, right: int, found: int, need: int) -> str:
+    """Why a value is missing when a side has too few usable strides (or steps)."""
+    return say("metric.reason.too_few_strides", left=left, right=right, found=found, need=need)
+
+
+def from_summary(
+    name: str,
+    s: SideSummary,
+    *,
+    clip: str | None,
+    shortfall: str,
+    reason: str | None = None,
+    accuracy: str | None = STANDARD,
+    **extra: Any,
+) -> Metric:
+    """The metric ``name`` from a :class:`SideSummary`, as its registry entry declares it.
+
+    Per-side means and the asymmetry are kept where the metric has them
+    (:class:`~gaitlab.metrics.registry.MetricSpec`); a missing value gets ``shortfall`` as
+    its reason, a present one ``reason``; ``extra`` overrides any field.
+    """
+    spec = registry.spec(name)
+    per_side = spec.sides == "per_side"
+    fields: dict[str, Any] = {
+        "value": s.value,
+        "n_strides": s.n,
+        "left": s.left if per_side else None,
+        "right": s.right if per_side else None,
+        "asymmetry_pct": s.asymmetry_pct if per_side and spec.asymmetry else None,
+        "sd": s.sd,
+        "reason": reason if s.value is not None else shortfall,
+        "accuracy": accuracy,
+    }
+    fields.update(extra)
+    return registry.make_metric(name, clip=clip, **fields)

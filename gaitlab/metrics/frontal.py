@@ -68,11 +68,15 @@ import numpy as np
 import pandas as pd
 
 from gaitlab.events import columns as C
+from gaitlab.metrics import registry
 from gaitlab.metrics.common import (
     SideSummary,
     asymmetry_pct,
+    from_summary,
+    shortfall_reason,
     summarise_sides,
 )
+from gaitlab.metrics.registry import make_metric
 from gaitlab.pose.body import px_per_m_from_height
 from gaitlab.pose.landmarks import INDEX, SIDES, side_index
 from gaitlab.pose.tracks import PoseTracks
@@ -110,67 +114,6 @@ VIDEO_DRIFT_LOSS_PELVIS_WIDTHS: float = 0.065
 ROLL_WARN_DEG: float = 3.0
 #: Foot landmarks averaged into a foot's lateral position.
 FOOT_PARTS: tuple[str, ...] = ("ankle", "heel", "foot_index")
-
-#: Unit of each metric, for people.
-UNITS: dict[str, str] = {
-    "lateral_drift_pct": "% pelvis width",
-    "lateral_drift_cm": "cm",
-    "drift_peak_stance_pct": "% of stance",
-    "trunk_lean_deg": "deg",
-    "camera_roll_deg": "deg",
-    "pelvic_drop_deg": "deg",
-    "hip_line_tilt_deg": "deg",
-    "knee_frontal_projection_deg": "deg",
-    "step_width_leg": "leg length",
-    "crossover_steps_pct": "% of steps",
-}
-
-#: What the validation measured (tests/test_frontal.py on synthetic runners;
-#: benchmarks/render/RESULTS_frontal.md on rendered runners); shown to users.
-ACCURACY: dict[str, str] = {
-    "lateral_drift_pct": (
-        "synthetic runners: 95% within 1.9 points; rendered runners (MediaPipe VIDEO mode, 16 "
-        "clips): travel 0.90-1.17 of the truth after adding back the 6.5% of pelvis width "
-        "that MediaPipe's smoothing removes (0.53-0.95 without)"
-    ),
-    "lateral_drift_cm": (
-        "as lateral_drift_pct, times the leg length from height (+-3%) and the leg length read "
-        "in the picture (reads 3-8% short in rear/front views, so cm read as much too high)"
-    ),
-    "drift_peak_stance_pct": (
-        "unsmoothed landmarks: within 3% of stance on synthetic runners, -21 to +6% on rendered "
-        "ones (MediaPipe IMAGE mode, true events); not reported from MediaPipe's VIDEO-mode "
-        "tracks, whose smoothing delayed it by 9-51% of stance on rendered runners"
-    ),
-    "trunk_lean_deg": (
-        "synthetic runners with camera roll up to 5 deg: 95% within 0.3 deg; rendered runners: "
-        "0.5 deg too high on average, at most 0.9 deg off"
-    ),
-    "camera_roll_deg": (
-        "synthetic runners: within 0.1 deg; rendered runners filmed level: -0.7 to +0.7 deg"
-    ),
-    "pelvic_drop_deg": "not measured",
-    "hip_line_tilt_deg": (
-        "does not follow the pelvis on rendered bodies (read -1.8 to +2.1 deg for true drops of "
-        "3-10 deg): synthetic validation only"
-    ),
-    "knee_frontal_projection_deg": (
-        "low validity in running: 2D knee valgus did not track 3D knee abduction; synthetic "
-        "runners: within 1.2 deg; rendered runners: 3.4 deg below the angle of the true joint "
-        "centres on average (at most 6.6)"
-    ),
-    "step_width_leg": (
-        "synthetic runners: within 0.005 leg lengths given the leg length; the leg length read "
-        "in rear/front views is 3-8% short (widths read as much too wide); rendered runners: "
-        "within 0.04 leg lengths of the true ankle centres"
-    ),
-    "crossover_steps_pct": "follows step_width_leg",
-}
-
-SMOOTHED_TIMING_REASON = (
-    "MediaPipe's smoothing delays the pelvis signal (by 9-51% of a stance on rendered runners), "
-    "so when the pelvis is furthest out cannot be timed from these landmarks"
-)
 
 
 # --------------------------------------------------------------------------- geometry
@@ -533,7 +476,7 @@ def frontal_metrics(
     metrics.update(_drift_metrics(drift, width_px, leg_px, height_m, make))
     timing = make.of("drift_peak_stance_pct", drift_peak_stance_pct(hip_lateral, t, ok), sides)
     if pose_smoothing == "mediapipe_video":
-        timing = _withheld(timing, SMOOTHED_TIMING_REASON)
+        timing = _withheld(timing, say("metric.reason.smoothed_timing"))
     metrics["drift_peak_stance_pct"] = timing
 
     lean_series = trunk_lateral_deg(plane)
@@ -577,10 +520,7 @@ class _MetricMaker:
         cls, usable: pd.DataFrame, *, n_found: int, min_per_side: int, clip: str | None
     ) -> _MetricMaker:
         n = {s: int((usable[C.SIDE] == s).sum()) for s in SIDES}
-        shortfall = (
-            f"too few usable strides: {n['left']} left and {n['right']} right (of {n_found} "
-            f"found); at least {min_per_side} per side are needed"
-        )
+        shortfall = shortfall_reason(n["left"], n["right"], n_found, min_per_side)
         return cls(clip=clip, min_per_side=min_per_side, shortfall=shortfall)
 
     def summary(self, values: np.ndarray, sides: np.ndarray) -> SideSummary:
@@ -591,36 +531,11 @@ class _MetricMaker:
         return self.from_summary(name, self.summary(values, sides), **extra)
 
     def from_summary(self, name: str, s: SideSummary, **extra: Any) -> Metric:
-        fields: dict[str, Any] = {
-            "value": s.value,
-            "n_strides": s.n,
-            "left": s.left,
-            "right": s.right,
-            "asymmetry_pct": s.asymmetry_pct,
-            "sd": s.sd,
-            "reason": None if s.value is not None else self.shortfall,
-        }
-        fields.update(extra)
-        return Metric(
-            name=name,
-            unit=UNITS[name],
-            view_needed=VIEW_NEEDED,
-            accuracy=ACCURACY[name],
-            clip=self.clip,
-            **fields,
-        )
+        return from_summary(name, s, clip=self.clip, shortfall=self.shortfall, **extra)
 
     def absent(self, name: str, reason: str) -> Metric:
         """The metric ``name`` with no value, and why."""
-        return Metric(
-            name=name,
-            value=None,
-            unit=UNITS[name],
-            view_needed=VIEW_NEEDED,
-            accuracy=ACCURACY.get(name),
-            clip=self.clip,
-            reason=reason,
-        )
+        return make_metric(name, value=None, clip=self.clip, reason=reason)
 
 
 def _drift_metrics(
@@ -651,7 +566,7 @@ def _drift_metrics(
         )
     if "lateral_drift_cm" not in out:
         out["lateral_drift_cm"] = make.absent(
-            "lateral_drift_cm", "the runner's height was not given"
+            "lateral_drift_cm", say("metric.reason.height_not_given")
         )
     return out
 
@@ -682,16 +597,15 @@ def _roll_metric(roll: float, n_strides: int, clip: str | None) -> Metric:
     finite = bool(np.isfinite(roll))
     reason = None
     if not finite:
-        reason = "neither the hip nor the shoulder line was seen"
+        reason = say("metric.reason.lines_not_seen")
     elif abs(roll) > ROLL_WARN_DEG:
         reason = _roll_warning(roll)
-    return Metric(
-        name="camera_roll_deg",
+    return make_metric(
+        "camera_roll_deg",
         value=roll if finite else None,
-        unit="deg",
-        view_needed=VIEW_NEEDED,
+        view=VIEW_NEEDED,
         n_strides=n_strides,
-        accuracy=ACCURACY["camera_roll_deg"],
+        accuracy=registry.accuracy("camera_roll_deg", "rear_front"),
         estimate=True,
         clip=clip,
         reason=reason,

@@ -36,6 +36,7 @@ from gaitlab.markers.model import MarkerTrack, MarkerTracks
 from gaitlab.markers.pelvis import obliquity_deg, tilt_deg
 from gaitlab.markers.standing import StandingPhase
 from gaitlab.metrics.common import summarise_sides
+from gaitlab.metrics.registry import make_metric
 from gaitlab.metrics.sagittal import HIP_EXTENSION_WINDOW, running_frame, segment_angle_deg
 from gaitlab.pose.landmarks import INDEX
 from gaitlab.pose.tracks import PoseTracks
@@ -438,16 +439,7 @@ def measure_pelvis(
 
 # --------------------------------------------------------------------------- metrics
 
-#: The metrics the stickers give, their unit and the view they need.
-PELVIS_METRICS: dict[str, tuple[str, str]] = {
-    "pelvic_drop_deg": ("deg", "rear/front"),
-    "pelvic_drop_mean_deg": ("deg", "rear/front"),
-    "anterior_pelvic_tilt_deg": ("deg", "side"),
-    "pelvic_tilt_standing_deg": ("deg", "side"),
-    "pelvic_tilt_change_deg": ("deg", "side"),
-    "pelvic_tilt_range_deg": ("deg", "side"),
-    "hip_extension_pelvis_deg": ("deg", "side"),
-}
+#: The metrics the stickers give (declared in :mod:`gaitlab.metrics.registry`).
 FRONTAL_PELVIS: tuple[str, ...] = ("pelvic_drop_deg", "pelvic_drop_mean_deg")
 SIDE_PELVIS: tuple[str, ...] = (
     "anterior_pelvic_tilt_deg",
@@ -456,23 +448,14 @@ SIDE_PELVIS: tuple[str, ...] = (
     "pelvic_tilt_range_deg",
     "hip_extension_pelvis_deg",
 )
-
-
+PELVIS_METRICS: tuple[str, ...] = FRONTAL_PELVIS + SIDE_PELVIS
 #: Metrics whose value is an estimate by construction (it depends on each pelvis's shape).
 ESTIMATES: frozenset[str] = frozenset({"anterior_pelvic_tilt_deg", "pelvic_tilt_standing_deg"})
 
 
 def _metric(name: str, clip: str | None, **fields: Any) -> Metric:
-    unit, view = PELVIS_METRICS[name]
     fields.setdefault("estimate", name in ESTIMATES)
-    return Metric(
-        name=name,
-        unit=unit,
-        view_needed=view,
-        accuracy=say(f"markers.accuracy.{name}"),
-        clip=clip,
-        **fields,
-    )
+    return make_metric(name, clip=clip, **fields)
 
 
 def absent_pelvis_metrics(names: Sequence[str], reason: str, clip: str | None) -> dict[str, Metric]:

@@ -68,16 +68,20 @@ import pandas as pd
 from scipy.signal import butter, sosfiltfilt
 
 from gaitlab.events import columns as C
+from gaitlab.metrics import registry
 from gaitlab.metrics.common import (
-    SideSummary,
     asymmetry_pct,
+    from_summary,
+    shortfall_reason,
     summarise_sides,
 )
+from gaitlab.metrics.registry import make_metric
 from gaitlab.pose.body import HEIGHT_PER_LEG_LENGTH
 from gaitlab.pose.landmarks import INDEX, SIDES, side_index
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.result import Metric
 from gaitlab.signals.runs import true_runs
+from gaitlab.words import say
 
 Facing = Literal["left", "right"]
 Side = Literal["left", "right"]
@@ -122,72 +126,19 @@ NEAR_LEG_METRICS: tuple[str, ...] = (
     "foot_angle_strike_deg",
 )
 
-#: Units of the per-stride metrics (the rest are set where they are made).
-UNITS: Mapping[str, str] = {
-    "foot_strike_ahead_leg": "leg length",
-    "toe_off_behind_leg": "leg length",
-    "stance_behind_hips_pct": "% of stance",
-    "shank_angle_strike_deg": "deg",
-    "knee_flexion_strike_deg": "deg",
-    "knee_flexion_peak_stance_deg": "deg",
-    "hip_extension_deg": "deg",
-    "foot_angle_strike_deg": "deg",
-    "step_length_leg": "leg length",
-    "contact_length_leg": "leg length",
-}
-
-#: Where the anterior-tilt conclusion was measured (shown to users).
-TILT_EVIDENCE = (
-    "MediaPipe's hip landmarks are hip joint centres, which do not move when the pelvis tilts, "
-    "and none of three silhouette methods followed a known 0-20 deg tilt on rendered runners "
-    "(correlation -0.55 to 0.11 across 6 side clips; benchmarks/render/README.md)"
+#: The per-stride metrics made from the stride table's columns of the same name.
+STRIDE_METRICS: tuple[str, ...] = (
+    "foot_strike_ahead_leg",
+    "toe_off_behind_leg",
+    "stance_behind_hips_pct",
+    "shank_angle_strike_deg",
+    "knee_flexion_strike_deg",
+    "knee_flexion_peak_stance_deg",
+    "hip_extension_deg",
+    "foot_angle_strike_deg",
+    "step_length_leg",
+    "contact_length_leg",
 )
-
-#: What the validation measured (tests/test_sagittal.py, benchmarks/render/RESULTS_sagittal.md);
-#: shown to users beside every number.
-ACCURACY: Mapping[str, str] = {
-    "foot_strike_ahead_leg": "within 0.01 leg lengths on synthetic runners with exact event "
-    "times; the foot-strike timing adds to it (10 ms moves the heel 0.02-0.03 leg lengths): "
-    "95% within 0.09 in a synthetic cohort with detected events and camera roll up to 5 deg",
-    "toe_off_behind_leg": "within 0.01 leg lengths on synthetic runners with exact event "
-    "times; the toe-off timing adds to it (10 ms moves the toe 0.02-0.03 leg lengths)",
-    "stance_behind_hips_pct": "within 1 percentage point on synthetic runners with exact event "
-    "times, 5 points with detected events",
-    "shank_angle_strike_deg": "near leg: within 1.5 deg on synthetic runners with exact event "
-    "times; the leg swings fast at the strike, so 10-20 ms of event timing moves it by up to "
-    "8 deg at 30 fps",
-    "knee_flexion_strike_deg": "near leg: within 3 deg on synthetic runners with exact event "
-    "times, up to 10 deg with 10-20 ms of event timing at 30 fps (the knee straightens fast "
-    "just before the strike); 2D knee angles are off by 5.6-8 deg against markers (Stenum "
-    "2021, Van Hooren 2023)",
-    "knee_flexion_peak_stance_deg": "near leg: within 1.5 deg on synthetic runners; read 6.7 deg "
-    "high on rendered bodies (benchmarks/render/RESULTS_sagittal.md); 2D knee angles are off by "
-    "5.6-8 deg against markers (Stenum 2021, Van Hooren 2023)",
-    "hip_extension_deg": "near leg: within 0.6 deg on synthetic runners with exact event times "
-    "and 1.5 deg with detected ones; 95% within 2.8 deg in a synthetic cohort with noise, "
-    "dropouts and camera roll up to 5 deg (mostly the roll left inside the 2 deg dead zone); on "
-    "MediaPipe landmarks of rendered bodies with known angles, within 1.1 deg on each of 5 clips "
-    "(benchmarks/render/RESULTS_sagittal.md); the far leg reads several degrees high",
-    "hip_extension_pelvis_deg": "not measured",
-    "anterior_pelvic_tilt_deg": "not measured: no method tracked a known tilt from pixels",
-    "foot_angle_strike_deg": "near leg: within 2 deg on synthetic runners with exact event "
-    "times, 6 deg with detected ones (the foot turns flat quickly after the strike); "
-    "MediaPipe's heel and toe landmarks are not validated against markers",
-    "foot_strike_pattern": "from foot_angle_strike_deg (cut-offs 7.4 and -0.8 deg, Mo et al. "
-    "2021); strikes within a few degrees of a cut-off may fall either side",
-    "trunk_forward_lean_deg": "within 0.5 deg on synthetic runners; read 3.4 deg low on "
-    "rendered bodies (landmark shoulders and hips are not the joint centres)",
-    "step_length_leg": "within 3% on synthetic runners (95% within 0.012 leg lengths in a "
-    "synthetic cohort with noise and dropouts); speed from the stance foot against the hips",
-    "contact_length_leg": "within 1% on synthetic runners with exact event times; follows "
-    "contact time (about 8% with 10 ms of timing error at each end)",
-    "step_length_m": "as step_length_leg, plus about +-3% for leg length from height",
-    "step_length_m_belt": "belt speed as given times the measured step time (within 2% on "
-    "synthetic runners)",
-    "camera_roll_deg": "within 0.8 deg on synthetic runners; the runner's own upper-body sway "
-    "tilts it by 2-3 deg (1.6-2.7 on rendered runners filmed level), so rolls within 2 deg are "
-    "left alone and larger ones undone by the excess",
-}
 
 _STRIDE_VALUE_COLUMNS: tuple[str, ...] = (
     "foot_strike_ahead_leg",
@@ -642,23 +593,20 @@ def sagittal_metrics(
     table = stride_sagittal_table(tracks, strides, facing=facing, leg_px=leg_px, roll_deg=turn)
     near_leg = near_side(tracks) if near == "auto" else near
     n_usable = {s: int((table[C.SIDE] == s).sum()) for s in SIDES}
-    shortfall = (
-        f"too few usable strides: {n_usable['left']} left and {n_usable['right']} right "
-        f"(of {len(strides)} found); at least {min_per_side} per side are needed"
-    )
+    shortfall = shortfall_reason(n_usable["left"], n_usable["right"], len(strides), min_per_side)
     sides = table[C.SIDE].to_numpy(dtype=object)
     landing = np.where(sides == "left", "right", "left")
     metrics: dict[str, Metric] = {}
-    for name, unit in UNITS.items():
+    for name in STRIDE_METRICS:
         values = table[name].to_numpy(float)
         owner = landing if name == "step_length_leg" else sides
         if name in NEAR_LEG_METRICS:
             metrics[name] = _near_leg_metric(
-                name, unit, values, owner, near_leg, min_per_side, shortfall, clip
+                name, values, owner, near_leg, min_per_side, shortfall, clip
             )
         else:
             s = summarise_sides(values, owner, min_per_side=min_per_side)
-            metrics[name] = _metric(name, unit, s, shortfall, clip, ACCURACY[name])
+            metrics[name] = from_summary(name, s, clip=clip, shortfall=shortfall)
     metrics["trunk_forward_lean_deg"] = _trunk(table, min_per_side, shortfall, clip)
     metrics["foot_strike_pattern"] = _pattern(metrics["foot_angle_strike_deg"], table, near_leg)
     fa = metrics["foot_angle_strike_deg"]
@@ -681,26 +629,19 @@ def sagittal_metrics(
 def _not_measurable(clip: str | None) -> dict[str, Metric]:
     """Anterior pelvic tilt and hip extension against the pelvis: absent, with the reason."""
     return {
-        "hip_extension_pelvis_deg": Metric(
-            name="hip_extension_pelvis_deg",
+        "hip_extension_pelvis_deg": make_metric(
+            "hip_extension_pelvis_deg",
             value=None,
-            unit="deg",
-            view_needed="side",
-            accuracy=ACCURACY["hip_extension_pelvis_deg"],
             estimate=True,
             clip=clip,
-            reason="needs the pelvis's tilt, which this video does not show (see "
-            "anterior_pelvic_tilt_deg); hip_extension_deg is the thigh against vertical",
+            reason=say("metric.reason.hip_extension_pelvis"),
         ),
-        "anterior_pelvic_tilt_deg": Metric(
-            name="anterior_pelvic_tilt_deg",
+        "anterior_pelvic_tilt_deg": make_metric(
+            "anterior_pelvic_tilt_deg",
             value=None,
-            unit="deg",
-            view_needed="side",
-            accuracy=ACCURACY["anterior_pelvic_tilt_deg"],
             estimate=True,
             clip=clip,
-            reason=f"not measurable from this video: {TILT_EVIDENCE}",
+            reason=say("metric.reason.anterior_pelvic_tilt"),
         ),
     }
 
@@ -716,26 +657,17 @@ def _roll_metric(
 ) -> Metric:
     """The camera roll found, and what was done about it."""
     if roll is None:
-        note = (
-            "roll correction switched off"
-            if not correct_roll
-            else "no clear up-and-down bounce of the head and shoulders to find the vertical "
-            "from; angles are against the image's vertical"
-        )
+        off = not correct_roll
+        note = say("metric.reason.roll_correction_off" if off else "metric.reason.roll_no_bounce")
     elif turn == 0.0:
-        note = (
-            f"within +-{dead_zone_deg:g} deg, where the runner's own upper-body sway cannot be "
-            "told from a tilted camera: angles are against the image's vertical"
-        )
+        note = say("metric.reason.roll_dead_zone", dead_zone_deg=dead_zone_deg)
     else:
-        note = f"angles measured with the image turned back by {turn:+.1f} deg"
-    return Metric(
-        name="camera_roll_deg",
+        note = say("metric.reason.roll_turned_back", turn=turn)
+    return make_metric(
+        "camera_roll_deg",
         value=roll,
-        unit="deg",
-        view_needed="side",
+        view="side",
         n_strides=n_strides if roll is not None else 0,
-        accuracy=ACCURACY["camera_roll_deg"],
         estimate=True,
         clip=clip,
         reason=note,
@@ -751,34 +683,8 @@ def _facing_sign(facing: str) -> float:
     return -1.0 if facing == "left" else 1.0
 
 
-def _metric(
-    name: str,
-    unit: str,
-    s: SideSummary,
-    shortfall: str,
-    clip: str | None,
-    accuracy: str,
-    reason: str | None = None,
-) -> Metric:
-    return Metric(
-        name=name,
-        value=s.value,
-        unit=unit,
-        view_needed="side",
-        n_strides=s.n,
-        left=s.left,
-        right=s.right,
-        asymmetry_pct=s.asymmetry_pct,
-        sd=s.sd,
-        accuracy=accuracy,
-        clip=clip,
-        reason=reason if s.value is not None else shortfall,
-    )
-
-
 def _near_leg_metric(
     name: str,
-    unit: str,
     values: np.ndarray,
     sides: np.ndarray,
     near_leg: Side | None,
@@ -789,11 +695,9 @@ def _near_leg_metric(
     """A metric whose headline value is the near leg's mean (both legs pooled if unknown)."""
     if near_leg is None:
         s = summarise_sides(values, sides, min_per_side=min_per_side)
-        return _metric(
-            name, unit, s, shortfall, clip, ACCURACY[name],
-            reason="the leg nearer the camera could not be told; both legs pooled (the far "
-            "leg's landmarks are less reliable)",
-        )  # fmt: skip
+        return from_summary(
+            name, s, clip=clip, shortfall=shortfall, reason=say("metric.reason.near_leg_unknown")
+        )
     own = values[(sides == near_leg) & np.isfinite(values)]
     per_side = {}
     for side in SIDES:
@@ -801,25 +705,18 @@ def _near_leg_metric(
         per_side[side] = float(np.mean(v)) if v.size >= min_per_side else None
     enough = own.size >= min_per_side
     far = "right" if near_leg == "left" else "left"
-    return Metric(
-        name=name,
+    return make_metric(
+        name,
         value=float(np.mean(own)) if enough else None,
-        unit=unit,
-        view_needed="side",
         n_strides=int(own.size) if enough else 0,
         left=per_side["left"],
         right=per_side["right"],
         asymmetry_pct=asymmetry_pct(per_side["left"], per_side["right"]),
         sd=float(np.std(own, ddof=1)) if enough and own.size > 1 else None,
-        accuracy=ACCURACY[name],
         clip=clip,
-        reason=(
-            f"{near_leg} leg (nearer the camera) only; the {far} leg is partly hidden, its "
-            "value is less reliable"
-        )
+        reason=say("metric.reason.near_leg_only", near=near_leg, far=far)
         if enough
-        else f"too few usable strides of the {near_leg} leg (nearer the camera): "
-        f"{own.size}, at least {min_per_side} needed",
+        else say("metric.reason.near_leg_too_few", near=near_leg, n=own.size, need=min_per_side),
     )
 
 
@@ -830,27 +727,12 @@ def _trunk(table: pd.DataFrame, min_per_side: int, shortfall: str, clip: str | N
         table[C.SIDE].to_numpy(dtype=object),
         min_per_side=min_per_side,
     )
-    return dataclasses.replace(
-        _metric(
-            "trunk_forward_lean_deg", "deg", s, shortfall, clip, ACCURACY["trunk_forward_lean_deg"]
-        ),
-        left=None,
-        right=None,
-        asymmetry_pct=None,
-    )
+    return from_summary("trunk_forward_lean_deg", s, clip=clip, shortfall=shortfall)
 
 
 def _pattern(angle: Metric, table: pd.DataFrame, near_leg: Side | None) -> Metric:
     """Share of strikes (of the legs the foot angle uses) with the commonest pattern."""
-    base = Metric(
-        name="foot_strike_pattern",
-        value=None,
-        unit="% of strikes",
-        view_needed="side",
-        accuracy=ACCURACY["foot_strike_pattern"],
-        clip=angle.clip,
-        reason=angle.reason,
-    )
+    base = make_metric("foot_strike_pattern", value=None, clip=angle.clip, reason=angle.reason)
     if angle.value is None:
         return base
     sel = np.ones(len(table), dtype=bool) if near_leg is None else table[C.SIDE] == near_leg
@@ -885,9 +767,10 @@ def _step_length_m(
             belt_speed_m_s * table[C.STEP_TIME_S].to_numpy(float), landing,
             min_per_side=min_per_side,
         )  # fmt: skip
-        return _metric(
-            "step_length_m", "m", s, shortfall, clip, ACCURACY["step_length_m_belt"],
-            reason=f"belt speed {belt_speed_m_s:g} m/s x step time",
+        return from_summary(
+            "step_length_m", s, clip=clip, shortfall=shortfall,
+            accuracy=registry.accuracy("step_length_m", "belt"),
+            reason=say("metric.reason.step_length_belt", belt_speed_m_s=belt_speed_m_s),
         )  # fmt: skip
     if height_m is not None and height_m > 0:
         leg_m = height_m / HEIGHT_PER_LEG_LENGTH
@@ -895,25 +778,25 @@ def _step_length_m(
         def scale(x: float | None) -> float | None:
             return None if x is None else x * leg_m
 
-        return dataclasses.replace(
-            step_leg,
-            name="step_length_m",
-            unit="m",
+        return make_metric(
+            "step_length_m",
             value=scale(step_leg.value),
+            n_strides=step_leg.n_strides,
             left=scale(step_leg.left),
             right=scale(step_leg.right),
+            asymmetry_pct=step_leg.asymmetry_pct,
             sd=scale(step_leg.sd),
-            accuracy=ACCURACY["step_length_m"],
             estimate=True,
+            clip=step_leg.clip,
+            label=step_leg.label,
             reason=step_leg.reason
             if step_leg.value is None
-            else f"step_length_leg x leg length {leg_m:.3f} m (0.491 x height {height_m:g} m)",
+            else say("metric.reason.step_length_height", leg_m=leg_m, height_m=height_m),
         )
-    return Metric(
-        name="step_length_m",
+    return make_metric(
+        "step_length_m",
         value=None,
-        unit="m",
-        view_needed="side",
         clip=clip,
-        reason="needs the treadmill belt speed or the runner's height",
+        reason=say("metric.reason.step_length_needs"),
+        accuracy=None,
     )

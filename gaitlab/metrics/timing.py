@@ -33,14 +33,14 @@ from scipy.signal import butter, periodogram, sosfiltfilt
 from scipy.stats import theilslopes
 
 from gaitlab.events import columns as C
-from gaitlab.metrics.common import (
-    SideSummary,
-    summarise_sides,
-)
+from gaitlab.metrics import registry
+from gaitlab.metrics.common import SideSummary, from_summary, shortfall_reason, summarise_sides
+from gaitlab.metrics.registry import make_metric
 from gaitlab.pose.body import HEIGHT_PER_LEG_LENGTH, leg_length_px
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.result import Metric
 from gaitlab.signals.runs import true_runs
+from gaitlab.words import say
 
 #: Step frequencies searched by the spectral cross-check (Hz): 96-252 steps/min.
 SPECTRAL_RANGE_HZ: tuple[float, float] = (1.6, 4.2)
@@ -49,21 +49,6 @@ SPECTRAL_RANGE_HZ: tuple[float, float] = (1.6, 4.2)
 VO_FILTER_MAX_NYQUIST_SHARE: float = 0.7
 #: Largest disagreement (%) between event cadence and spectral cadence for full confidence.
 CADENCE_AGREEMENT_PCT: float = 2.0
-
-#: What the synthetic validation measured (see tests/test_timing.py); shown to users.
-ACCURACY: dict[str, str] = {
-    "cadence_spm": "within 0.2% on synthetic runners (10 s, 30-120 fps); 168.7 against 168.9 "
-    "measured from the pixels of a real treadmill clip",
-    "step_time_ms": "mean error under 0.1 frame on synthetic runners",
-    "stride_time_ms": "mean error under 0.1 frame on synthetic runners",
-    "contact_time_ms": "mean error about 0.3 frame at 30 fps and 10 ms at 60-120 fps on "
-    "synthetic side views; each runner within 30 ms",
-    "flight_time_ms": "as contact time (the same events)",
-    "duty_factor_pct": "follows contact time (one frame is about 5% of a stride at 30 fps)",
-    "vertical_oscillation_leg": "within 0.01 leg lengths on synthetic side views",
-    "vertical_oscillation_cm": "as the leg-length fraction, times the assumed leg length "
-    "(0.491 of the height, about +-3% across adults)",
-}
 
 
 def timing_metrics(
@@ -111,63 +96,31 @@ def timing_metrics(
     flight = summary(ok[C.FLIGHT_TIME_S].to_numpy(float) * 1000, other)
     duty = summary(ok[C.DUTY_FACTOR].to_numpy(float) * 100, side)
     n_usable = {s: int((side == s).sum()) for s in ("left", "right")}
-    shortfall = _shortfall(n_usable, min_per_side, len(strides))
+    shortfall = shortfall_reason(n_usable["left"], n_usable["right"], len(strides), min_per_side)
 
     metrics: dict[str, Metric] = {}
     metrics["cadence_spm"] = _cadence(ok, tracks, step, shortfall, clip, other)
-    for name, s, view in (
-        ("step_time_ms", step, "any"),
-        ("stride_time_ms", stride, "any"),
-        ("contact_time_ms", contact, "side"),
-        ("flight_time_ms", flight, "side"),
-        ("duty_factor_pct", duty, "side"),
+    for name, s in (
+        ("step_time_ms", step),
+        ("stride_time_ms", stride),
+        ("contact_time_ms", contact),
+        ("flight_time_ms", flight),
+        ("duty_factor_pct", duty),
     ):
-        unit = "%" if name.endswith("_pct") else "ms"
-        metrics[name] = _metric(name, s, unit, view, shortfall, clip)
+        metrics[name] = from_summary(name, s, clip=clip, shortfall=shortfall)
     for base, s in (("contact_time", contact), ("step_time", step)):
         name = f"{base}_asymmetry_pct"
-        metrics[name] = Metric(
-            name=name,
+        metrics[name] = make_metric(
+            name,
             value=s.asymmetry_pct if s.value is not None else None,
-            unit="%",
-            view_needed="side" if base == "contact_time" else "any",
             n_strides=s.n,
             left=s.left,
             right=s.right,
-            accuracy="(left - right) / mean * 100; one frame of timing error moves it by "
-            "about 10% at 30 fps",
             clip=clip,
             reason=None if s.value is not None else shortfall,
         )
     metrics.update(_vertical_oscillation(ok, tracks, height_m, shortfall, clip, min_per_side))
     return metrics
-
-
-def _shortfall(n_usable: dict[str, int], min_per_side: int, n_strides: int) -> str:
-    """Why a value is missing when a side has too few usable strides."""
-    return (
-        f"too few usable strides: {n_usable['left']} left and {n_usable['right']} right "
-        f"(of {n_strides} found); at least {min_per_side} per side are needed"
-    )
-
-
-def _metric(
-    name: str, s: SideSummary, unit: str, view: str, shortfall: str, clip: str | None
-) -> Metric:
-    return Metric(
-        name=name,
-        value=s.value,
-        unit=unit,
-        view_needed=view,
-        n_strides=s.n,
-        left=s.left,
-        right=s.right,
-        asymmetry_pct=s.asymmetry_pct,
-        sd=s.sd,
-        accuracy=ACCURACY[name],
-        clip=clip,
-        reason=None if s.value is not None else shortfall,
-    )
 
 
 def _cadence(
@@ -180,41 +133,29 @@ def _cadence(
 ) -> Metric:
     """Cadence from the median step time, cross-checked by the pelvis bounce spectrum."""
     if step.value is None:
-        return Metric(
-            name="cadence_spm",
-            value=None,
-            unit="steps/min",
-            view_needed="any",
-            clip=clip,
-            reason=shortfall,
-        )
+        return make_metric("cadence_spm", value=None, clip=clip, reason=shortfall, accuracy=None)
     steps_s = ok[C.STEP_TIME_S].to_numpy(float)
     stride_s = stride_period_s(ok)
     cadence = 120.0 / stride_s
     per_side = {s: 60.0 / float(np.median(steps_s[step_sides == s])) for s in ("left", "right")}
     spectral = spectral_cadence_spm(tracks)
-    how = f"stride period fitted to the foot strikes of {len(ok)} usable strides"
+    how = say("metric.how.cadence", n=len(ok))
     reason = None
     if spectral is None:
-        how += "; the pelvis bounce gives no clear frequency to cross-check"
+        how += say("metric.how.cadence_no_check")
     else:
         diff_pct = (spectral - cadence) / cadence * 100
-        how += f"; pelvis bounce spectrum gives {spectral:.1f} ({diff_pct:+.1f}%)"
+        how += say("metric.how.cadence_check", spectral=spectral, diff_pct=diff_pct)
         if abs(diff_pct) > CADENCE_AGREEMENT_PCT:
-            reason = (
-                f"step events and pelvis bounce disagree by {diff_pct:+.1f}%: "
-                "events may be missing or doubled"
-            )
-    return Metric(
-        name="cadence_spm",
+            reason = say("metric.reason.cadence_disagreement", diff_pct=diff_pct)
+    return make_metric(
+        "cadence_spm",
         value=cadence,
-        unit="steps/min",
-        view_needed="any",
         n_strides=int(steps_s.size),
         left=per_side["left"],
         right=per_side["right"],
         sd=float(np.std(60.0 / steps_s, ddof=1)) if steps_s.size > 1 else None,
-        accuracy=f"{how}; {ACCURACY['cadence_spm']}",
+        accuracy=registry.accuracy("cadence_spm", how=how),
         clip=clip,
         reason=reason,
     )
@@ -355,29 +296,17 @@ def _vertical_oscillation(
     else:
         s = summarise_sides([], [], min_per_side=min_per_side)
     out = {
-        "vertical_oscillation_leg": Metric(
-            name="vertical_oscillation_leg",
-            value=s.value,
-            unit="leg length",
-            view_needed="side",
-            n_strides=s.n,
-            left=s.left,
-            right=s.right,
-            asymmetry_pct=s.asymmetry_pct,
-            sd=s.sd,
-            accuracy=ACCURACY["vertical_oscillation_leg"],
-            clip=clip,
-            reason=None if s.value is not None else shortfall,
+        "vertical_oscillation_leg": from_summary(
+            "vertical_oscillation_leg", s, clip=clip, shortfall=shortfall
         )
     }
     if height_m is None:
-        cm = Metric(
-            name="vertical_oscillation_cm",
+        cm = make_metric(
+            "vertical_oscillation_cm",
             value=None,
-            unit="cm",
-            view_needed="side",
             clip=clip,
-            reason="the runner's height was not given",
+            reason=say("metric.reason.height_not_given"),
+            accuracy=None,
         )
     else:
         leg_cm = height_m / HEIGHT_PER_LEG_LENGTH * 100.0
@@ -385,17 +314,14 @@ def _vertical_oscillation(
         def scale(x: float | None) -> float | None:
             return None if x is None else x * leg_cm
 
-        cm = Metric(
-            name="vertical_oscillation_cm",
+        cm = make_metric(
+            "vertical_oscillation_cm",
             value=scale(s.value),
-            unit="cm",
-            view_needed="side",
             n_strides=s.n,
             left=scale(s.left),
             right=scale(s.right),
             asymmetry_pct=s.asymmetry_pct,
             sd=scale(s.sd),
-            accuracy=ACCURACY["vertical_oscillation_cm"],
             estimate=True,
             clip=clip,
             reason=None if s.value is not None else shortfall,

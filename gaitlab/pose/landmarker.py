@@ -32,6 +32,7 @@ from gaitlab.config import PoseSettings, load_defaults
 from gaitlab.errors import InputError, ModelError
 from gaitlab.pose.landmarks import INDEX, N_LANDMARKS
 from gaitlab.pose.tracks import PoseTracks
+from gaitlab.words import say
 
 _L_HIP, _R_HIP = INDEX["left_hip"], INDEX["right_hip"]
 
@@ -202,10 +203,7 @@ def open_landmarker(
     try:
         landmarker = vision.PoseLandmarker.create_from_options(opts)
     except (RuntimeError, ValueError) as exc:
-        raise ModelError(
-            f"MediaPipe could not load the pose model {model_path} ({exc}); "
-            "pass a PoseLandmarker .task bundle with --model, or reinstall gaitlab."
-        ) from None
+        raise ModelError(say("error.model.cannot_load", path=model_path, problem=exc)) from None
     with landmarker:
         yield landmarker
 
@@ -496,7 +494,6 @@ def crop_window(
 
 
 # --------------------------------------------------------------------------- tracking
-FrameHook = Callable[[Any, Any], None]
 
 
 def track_pose(
@@ -603,7 +600,7 @@ def track_pose(
                 progress(n)
     meta = {**(meta or {}), "tracker_resets": resets}
     if not times:
-        raise InputError("The video has no frames that could be decoded; check the file.")
+        raise InputError(say("error.video.no_decodable_frames"))
     return PoseTracks(
         time_s=np.asarray(times, dtype=float),
         image_xy_px=np.asarray(img_rows, dtype=float),
@@ -621,29 +618,3 @@ def _strayed(image_xy_px: np.ndarray, centre_px: np.ndarray, window_px: float) -
     """True when a pose's hips lie farther than 40% of the window from the expected centre."""
     hip = (image_xy_px[_L_HIP] + image_xy_px[_R_HIP]) / 2
     return bool(np.linalg.norm(hip - centre_px) > 0.4 * window_px)
-
-
-def detect_image(
-    rgb: np.ndarray,
-    model_path: str | Path,
-    *,
-    options: LandmarkerOptions | None = None,
-) -> PoseTracks:
-    """Landmarks of one person in a still image (IMAGE mode), as a one-frame track.
-
-    Parameters
-    ----------
-    rgb
-        ``(H, W, 3)`` uint8 RGB image.
-    model_path
-        The ``.task`` bundle.
-    """
-    h, w = rgb.shape[:2]
-    with open_landmarker(model_path, mode="image", num_poses=1, options=options) as lm:
-        result = lm.detect(to_mp_image(rgb))
-    tracks = PoseTracks.empty(np.array([0.0]), fps=1.0, width_px=w, height_px=h)
-    if result.pose_landmarks:
-        img, world, vis, pres = result_arrays(result, 0, w, h)
-        tracks.image_xy_px[0], tracks.world_xyz_m[0] = img, world
-        tracks.visibility[0], tracks.presence[0] = vis, pres
-    return tracks

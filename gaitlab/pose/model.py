@@ -38,6 +38,7 @@ from typing import Any, Literal
 import gaitlab
 from gaitlab.errors import ConfigError, ModelError
 from gaitlab.io import atomic_path
+from gaitlab.words import say
 
 ModelSource = Literal["path", "env", "package", "checkout", "user", "download"]
 """Where a model file came from: a path given by the caller, one of the four lookup
@@ -142,9 +143,7 @@ class Manifest:
             return self.models[name]
         except KeyError:
             choices = ", ".join(sorted(self.models))
-            raise ModelError(
-                f"unknown pose model {name!r}; choose one of {choices}, or pass --model PATH."
-            ) from None
+            raise ModelError(say("error.model.unknown", name=name, choices=choices)) from None
 
 
 @dataclass(frozen=True)
@@ -263,10 +262,7 @@ def default_manifest_path() -> Path:
     for directory in (package_dir, checkout_model_dir()):
         if directory is not None and (directory / MANIFEST_FILE).is_file():
             return directory / MANIFEST_FILE
-    raise ModelError(
-        "the pose model manifest (manifest.toml) is missing from this installation; "
-        "reinstall gaitlab."
-    )
+    raise ModelError(say("error.model.manifest_missing_install"))
 
 
 def load_manifest(path: str | Path | None = None) -> Manifest:
@@ -288,12 +284,10 @@ def load_manifest(path: str | Path | None = None) -> Manifest:
     try:
         data = tomllib.loads(manifest_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(
-            f"the model manifest {manifest_path} does not exist; check the path."
-        ) from None
+        raise ConfigError(say("error.model.manifest_missing", path=manifest_path)) from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(
-            f"the model manifest {manifest_path} cannot be read ({exc}); fix or replace it."
+            say("error.model.manifest_unreadable", path=manifest_path, problem=exc)
         ) from None
     return _parse_manifest(data, manifest_path)
 
@@ -303,49 +297,54 @@ def _parse_manifest(data: Mapping[str, Any], path: Path) -> Manifest:
     version = data.get("schema_version", MANIFEST_SCHEMA_VERSION)
     if version != MANIFEST_SCHEMA_VERSION:
         raise ConfigError(
-            f"the model manifest {path} has schema_version {version!r}, but this gaitlab reads "
-            f"version {MANIFEST_SCHEMA_VERSION}; use a manifest written for it."
+            say(
+                "error.model.manifest_version",
+                path=path,
+                version=version,
+                expected=MANIFEST_SCHEMA_VERSION,
+            )
         )
     tables = data.get("models")
     if not isinstance(tables, dict) or not tables:
-        raise ConfigError(f"the model manifest {path} has no [models.NAME] tables; add one.")
+        raise ConfigError(say("error.model.manifest_no_models", path=path))
     models = {name: _parse_entry(name, table, path) for name, table in tables.items()}
     default = data.get("default", "full")
     if default not in models:
-        raise ConfigError(
-            f"the model manifest {path} names default = {default!r}, which has no "
-            f"[models.{default}] table; add it or change the default."
-        )
+        raise ConfigError(say("error.model.manifest_no_default", path=path, default=default))
     return Manifest(path=path, default=default, models=models)
 
 
 def _parse_entry(name: str, table: Any, path: Path) -> ManifestEntry:
     """Check one ``[models.NAME]`` table."""
-    where = f"[models.{name}] in {path}"
+    where = say("error.model.entry_where", name=name, path=path)
     if not isinstance(table, dict):
-        raise ConfigError(f"{where} is not a table; write it as [models.{name}].")
+        raise ConfigError(say("error.model.entry_not_table", where=where, name=name))
     unknown = sorted(set(table) - _ENTRY_KEYS)
     if unknown:
         raise ConfigError(
-            f"{where} has unknown key(s) {', '.join(unknown)}; "
-            f"allowed keys are {', '.join(sorted(_ENTRY_KEYS))}."
+            say(
+                "error.model.entry_unknown_keys",
+                where=where,
+                unknown=", ".join(unknown),
+                allowed=", ".join(sorted(_ENTRY_KEYS)),
+            )
         )
     file = table.get("file")
     if not isinstance(file, str) or not file or Path(file).name != file:
-        raise ConfigError(f"{where} needs file = a plain file name such as 'pose_landmarker.task'.")
+        raise ConfigError(say("error.model.entry_file", where=where))
     url = table.get("url", "")
     if not isinstance(url, str):
-        raise ConfigError(f"{where} has a url that is not a string; quote it.")
+        raise ConfigError(say("error.model.entry_url", where=where))
     shipped = table.get("shipped", False)
     if not isinstance(shipped, bool):
-        raise ConfigError(f"{where} has shipped = {shipped!r}; use true or false.")
+        raise ConfigError(say("error.model.entry_shipped", where=where, shipped=shipped))
     sha256 = _parse_sha256(table.get("sha256", ""), "sha256", where)
     shipped_sha256 = _parse_sha256(table.get("shipped_sha256", ""), "shipped_sha256", where)
     if shipped and not shipped_sha256:
-        raise ConfigError(f"{where} says shipped = true but has no shipped_sha256; add it.")
+        raise ConfigError(say("error.model.entry_shipped_sha256", where=where))
     provenance = table.get("provenance", "")
     if not isinstance(provenance, str):
-        raise ConfigError(f"{where} has a provenance that is not a string; quote it.")
+        raise ConfigError(say("error.model.entry_provenance", where=where))
     return ManifestEntry(
         name=name,
         file=file,
@@ -367,14 +366,14 @@ def _parse_sha256(value: Any, key: str, where: str) -> str:
         digest = value.strip().lower()
         if digest == "" or (len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)):
             return digest
-    raise ConfigError(f'{where} has {key} = {value!r}; use 64 hex digits, or "" if not known.')
+    raise ConfigError(say("error.model.entry_sha256", where=where, key=key, value=value))
 
 
 def _parse_size(value: Any, key: str, where: str) -> int:
     """Return ``value`` as a non-negative int; raise ConfigError otherwise."""
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value
-    raise ConfigError(f"{where} has {key} = {value!r}; use a whole number of bytes (0 = unknown).")
+    raise ConfigError(say("error.model.entry_size", where=where, key=key, value=value))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -413,14 +412,14 @@ def _bundle_problem_cached(path: str, mtime_ns: int, size_bytes: int) -> str | N
         with zipfile.ZipFile(path) as zf:
             missing = [m for m in REQUIRED_MEMBERS if m not in zf.namelist()]
             if missing:
-                return f"it is a zip file without {' and '.join(missing)}"
+                return say("model.problem.zip_without", missing=say("words.and").join(missing))
             bad_member = zf.testzip()
     except (zipfile.BadZipFile, EOFError):
-        return "it is not a zip file"
+        return say("model.problem.not_zip")
     except (OSError, ValueError, NotImplementedError) as exc:
-        return f"it cannot be read as a zip file ({exc})"
+        return say("model.problem.unreadable_zip", problem=exc)
     if bad_member is not None:
-        return f"its member {bad_member} is corrupt"
+        return say("model.problem.corrupt_member", member=bad_member)
     return None
 
 
@@ -481,8 +480,13 @@ def _find_named(
             return _verify_named(candidate, source, entry, manifest)
     where = ", ".join(str(directory) for _, directory in dirs)
     raise ModelError(
-        f"the pose model {entry.name!r} ({entry.file}) was not found in {where}; "
-        f"{_fix_hint(entry, None)}."
+        say(
+            "error.model.not_found",
+            name=entry.name,
+            file=entry.file,
+            where=where,
+            fix=_fix_hint(entry, None),
+        )
     )
 
 
@@ -497,50 +501,44 @@ def _verify_named(
     if not entry.pinned:
         raise ModelError(_unpinned_message(path, entry, manifest))
     raise ModelError(
-        f"the pose model file {path} is damaged (its SHA-256 {sha256[:12]}... does not match "
-        f"the manifest); {_fix_hint(entry, source)}."
+        say(
+            "error.model.damaged",
+            path=path,
+            sha256_start=sha256[:12],
+            fix=_fix_hint(entry, source),
+        )
     )
 
 
 def _unpinned_message(path: Path, entry: ManifestEntry, manifest: Manifest) -> str:
     """Message for a manifest model that has no checksum to verify against."""
-    return (
-        f"the manifest {manifest.path} pins no SHA-256 for pose model {entry.name!r}, so {path} "
-        f"cannot be verified; pin its hash (sha256sum) there, or pass --model {path}."
-    )
+    return say("error.model.unpinned", manifest=manifest.path, name=entry.name, path=path)
 
 
 def _fix_hint(entry: ManifestEntry, source: ModelSource | None) -> str:
     """How to get a good copy of ``entry``; ``source`` is where a bad copy was found (None if
     there is none)."""
     if source == "package":
-        return "reinstall gaitlab"
+        return say("model.fix.reinstall")
     if source == "checkout":
-        return f"restore it from the repository (git checkout -- models/{entry.file})"
-    get = (
-        f"run `gaitlab models download {entry.name}` where the internet is reachable, or copy "
-        f"a good {entry.file} into {user_model_dir()}, or pass --model PATH"
-    )
+        return say("model.fix.restore", file=entry.file)
+    get = say("model.fix.get", name=entry.name, file=entry.file, folder=user_model_dir())
     if entry.shipped:
-        get = f"reinstall gaitlab, or {get}"
-    return get if source is None else f"delete it, then {get}"
+        get = say("model.fix.reinstall_or", get=get)
+    return get if source is None else say("model.fix.delete_then", get=get)
 
 
 def _check_user_path(path: Path, manifest: Manifest) -> ModelFile:
     """Accept any pose bundle the caller names by path."""
     names = ", ".join(sorted(manifest.models))
     if not path.exists():
-        raise ModelError(
-            f"the model file {path} does not exist; pass the path of a pose .task file or "
-            f"one of {names}."
-        )
+        raise ModelError(say("error.model.path_missing", path=path, names=names))
     if not path.is_file():
-        raise ModelError(f"the model path {path} is not a file; pass a pose .task file.")
+        raise ModelError(say("error.model.path_not_file", path=path))
     problem = bundle_problem(path)
     if problem is not None:
         raise ModelError(
-            f"{path} is not a usable MediaPipe pose bundle: {problem}; pass a "
-            f"pose_landmarker_*.task file or one of {names}."
+            say("error.model.path_not_bundle", path=path, problem=problem, names=names)
         )
     size_bytes = path.stat().st_size
     sha256 = file_sha256(path)
@@ -579,7 +577,7 @@ def list_models(
                     None,
                     None,
                     None,
-                    f"not installed; {_fix_hint(entry, None)}.",
+                    say("model.status.missing", fix=_fix_hint(entry, None)),
                 )
             )
             continue
@@ -593,7 +591,7 @@ def list_models(
             state, message = "unpinned", _unpinned_message(path, entry, manifest)
         else:
             state = "damaged"
-            message = f"{path} does not match the manifest; {_fix_hint(entry, source)}."
+            message = say("model.status.damaged", path=path, fix=_fix_hint(entry, source))
         statuses.append(
             ModelStatus(entry.name, entry.file, state, path, source, size_bytes, sha256, message)
         )
@@ -656,14 +654,16 @@ def download_model(
     source_url = entry.url if url is None else url
     if not entry.sha256 and not allow_unpinned:
         raise ModelError(
-            f"the manifest {manifest.path} pins no SHA-256 for the official {entry.file}, so a "
-            f"download could not be verified; allow an unpinned download to learn its hash and "
-            f"pin it there, or copy the file to {target_dir} and pass --model PATH."
+            say(
+                "error.model.download_unpinned",
+                manifest=manifest.path,
+                file=entry.file,
+                target=target_dir,
+            )
         )
     if not source_url:
         raise ModelError(
-            f"the manifest {manifest.path} has no url for pose model {entry.name!r}; add one "
-            f"or pass a URL."
+            say("error.model.download_no_url", manifest=manifest.path, name=entry.name)
         )
     dest = target_dir / entry.file
     if entry.sha256 and dest.is_file():
@@ -681,12 +681,12 @@ def download_model(
                 expected_size=expected_size,
                 timeout_s=timeout_s,
                 progress=progress,
-                copy_hint=f"{entry.file} to {target_dir}",
+                offline_hint=say("model.fix.offline", file=entry.file, folder=target_dir),
             )
             _check_download(entry, source_url, tmp, sha256, size_bytes, manifest)
     except OSError as exc:  # creating, writing or renaming in the destination
         raise ModelError(
-            f"could not write {dest} ({exc.strerror or exc}); choose a writable directory."
+            say("error.model.cannot_write", path=dest, problem=exc.strerror or exc)
         ) from None
     return ModelFile(dest, entry.name, sha256, size_bytes, "download", verified=bool(entry.sha256))
 
@@ -698,24 +698,31 @@ def _fetch(
     expected_size: int | None,
     timeout_s: float,
     progress: ProgressCallback | None,
-    copy_hint: str,
+    offline_hint: str,
 ) -> tuple[str, int]:
     """Stream ``url`` into ``out_path``; return (sha256, size). Network errors -> ModelError."""
     limit_bytes = expected_size if expected_size is not None else MAX_UNSIZED_DOWNLOAD_BYTES
-    offline_hint = (
-        f"download it on a machine with internet and copy {copy_hint}, or pass --model PATH"
-    )
     request = urllib.request.Request(url, headers={"User-Agent": f"gaitlab/{gaitlab.__version__}"})
     try:
         response = urllib.request.urlopen(request, timeout=timeout_s)
     except urllib.error.HTTPError as exc:
         raise ModelError(
-            f"{url} answered HTTP {exc.code} {exc.reason}; check the URL, or {offline_hint}."
+            say(
+                "error.model.http_error",
+                url=url,
+                code=exc.code,
+                reason=exc.reason,
+                offline=offline_hint,
+            )
         ) from None
     except urllib.error.URLError as exc:
-        raise ModelError(f"could not reach {url} ({exc.reason}); {offline_hint}.") from None
+        raise ModelError(
+            say("error.model.unreachable", url=url, problem=exc.reason, offline=offline_hint)
+        ) from None
     except (OSError, ValueError, http.client.HTTPException) as exc:
-        raise ModelError(f"could not reach {url} ({exc}); {offline_hint}.") from None
+        raise ModelError(
+            say("error.model.unreachable", url=url, problem=exc, offline=offline_hint)
+        ) from None
 
     digest = hashlib.sha256()
     received = 0
@@ -727,25 +734,32 @@ def _fetch(
                 chunk = response.read(_CHUNK_BYTES)
             except (OSError, http.client.HTTPException) as exc:
                 raise ModelError(
-                    f"the download from {url} broke off after {received} bytes ({exc!r}); "
-                    f"nothing was saved, try again or {offline_hint}."
+                    say(
+                        "error.model.broke_off",
+                        url=url,
+                        received=received,
+                        problem=repr(exc),
+                        offline=offline_hint,
+                    )
                 ) from None
             if not chunk:
                 break
             received += len(chunk)
             if received > limit_bytes:
-                raise ModelError(
-                    f"{url} sent more than the expected {limit_bytes} bytes; nothing was saved, "
-                    f"check the URL and the manifest entry."
-                )
+                raise ModelError(say("error.model.too_long", url=url, limit=limit_bytes))
             fh.write(chunk)
             digest.update(chunk)
             if progress is not None:
                 progress(received, total_bytes)
     if total_bytes is not None and received < total_bytes:
         raise ModelError(
-            f"the download from {url} broke off after {received} of {total_bytes} bytes; "
-            f"nothing was saved, try again or {offline_hint}."
+            say(
+                "error.model.cut_short",
+                url=url,
+                received=received,
+                total=total_bytes,
+                offline=offline_hint,
+            )
         )
     return digest.hexdigest(), received
 
@@ -761,18 +775,25 @@ def _check_download(
     """Raise ModelError unless the downloaded file matches the manifest and is a pose bundle."""
     if entry.size_bytes and size_bytes != entry.size_bytes:
         raise ModelError(
-            f"the download from {url} has {size_bytes} bytes, not the {entry.size_bytes} that "
-            f"{manifest.path} expects for {entry.file}; nothing was saved, check the URL."
+            say(
+                "error.model.wrong_size",
+                url=url,
+                size=size_bytes,
+                expected=entry.size_bytes,
+                manifest=manifest.path,
+                file=entry.file,
+            )
         )
     if entry.sha256 and sha256 != entry.sha256:
         raise ModelError(
-            f"the download from {url} has SHA-256 {sha256}, not the {entry.sha256} pinned in "
-            f"{manifest.path}; nothing was saved: the file is damaged or was republished, so "
-            f"check it and update the manifest only if it is a genuine release."
+            say(
+                "error.model.wrong_sha256",
+                url=url,
+                sha256=sha256,
+                expected=entry.sha256,
+                manifest=manifest.path,
+            )
         )
     problem = bundle_problem(path)
     if problem is not None:
-        raise ModelError(
-            f"the download from {url} is not a MediaPipe pose bundle: {problem}; nothing was "
-            f"saved, check the URL."
-        )
+        raise ModelError(say("error.model.download_not_bundle", url=url, problem=problem))

@@ -34,6 +34,7 @@ import numpy as np
 from gaitlab.errors import InputError
 from gaitlab.io import atomic_path
 from gaitlab.pose.landmarks import INDEX, LANDMARK_NAMES, N_LANDMARKS
+from gaitlab.words import say
 
 TIDY_COLUMNS: tuple[str, ...] = (
     "frame",
@@ -215,9 +216,7 @@ class PoseTracks:
                     meta=header.get("meta", {}),
                 )
         except (OSError, KeyError, ValueError) as exc:
-            raise InputError(
-                f"{path} is not a gaitlab landmark file ({exc}); re-run 'gaitlab analyze'."
-            ) from None
+            raise InputError(say("error.tracks.not_npz", path=path, problem=exc)) from None
 
     def to_frame(self):  # -> pandas.DataFrame
         """The tidy long table: one row per frame and landmark, columns :data:`TIDY_COLUMNS`."""
@@ -261,7 +260,7 @@ class PoseTracks:
             header = json.loads(path.with_suffix(".json").read_text())
             df = pd.read_csv(path)
         except (OSError, ValueError) as exc:
-            raise InputError(f"{path} is not a gaitlab landmark table ({exc}).") from None
+            raise InputError(say("error.tracks.not_csv", path=path, problem=exc)) from None
         n = int(df["frame"].max()) + 1 if len(df) else 0
         order = {name: i for i, name in enumerate(LANDMARK_NAMES)}
         idx = df["frame"].to_numpy() * N_LANDMARKS + df["landmark"].map(order).to_numpy()

@@ -62,7 +62,7 @@ def check_view(
         return Check(
             name="view",
             status="fail",
-            message=say("check.view.unsuitable", reason=reason or "no clear view of the runner"),
+            message=say("check.view.unsuitable", reason=reason or say("check.view.no_reason")),
             fix=say("check.view.fix"),
             value=round(float(confidence), 3),
         )

@@ -19,6 +19,7 @@ import jinja2
 import markupsafe
 
 from gaitlab import __version__
+from gaitlab.metrics import registry
 from gaitlab.report.cycles import CycleCurves
 from gaitlab.report.figures import cycle_plot_uri, image_jpeg_uri
 from gaitlab.report.keyframes import KeyFrame
@@ -90,11 +91,8 @@ def format_value(value: float | None, unit: str) -> str:
 
 
 def metric_label(name: str) -> str:
-    """A metric's name for people (``report.metric.<name>``, else the name made readable)."""
-    try:
-        return say(f"report.metric.{name}")
-    except KeyError:
-        return name.replace("_", " ")
+    """A metric's name for people (:func:`gaitlab.metrics.registry.label`)."""
+    return registry.label(name)
 
 
 def catalogue_entry(key: str) -> Any | None:

@@ -24,6 +24,7 @@ from gaitlab.events import columns as C
 from gaitlab.io import atomic_path, write_json_atomic
 from gaitlab.markers.model import MarkerTracks
 from gaitlab.markers.standing import StandingPhase
+from gaitlab.metrics import registry
 from gaitlab.metrics.pelvis import PelvisMeasures
 from gaitlab.pose.extract import PoseResult
 from gaitlab.pose.tracks import PoseTracks
@@ -210,7 +211,7 @@ class Analysis:
             self.strides_table().to_csv(tmp, index=False, float_format="%.4f")
         written["strides"] = out / "strides.csv"
         summary = self.to_summary()
-        problems = validation_errors(summary)
+        problems = validation_errors(summary) + registry.summary_problems(summary)
         if problems:  # a bug, not a user error: never write a summary that breaks the schema
             raise RuntimeError("summary.json would break its schema: " + "; ".join(problems))
         written["summary"] = write_json_atomic(out / "summary.json", summary)

@@ -16,8 +16,8 @@
   (side view) or grows or shrinks (rear/front view). A panning camera that follows an
   overground runner looks like a treadmill to these cues.
 
-Every cue is symmetric under mirroring (:func:`gaitlab.signals.mirror.mirror_tracks`): a
-mirrored clip gets the same label and the opposite facing.
+Every cue is symmetric under mirroring (the tests mirror clips left-right): a mirrored clip
+gets the same label and the opposite facing.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import numpy as np
 from gaitlab.pose.body import leg_length_m, leg_length_px
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.result import ViewLabel
+from gaitlab.words import say
 
 #: Camera angle (degrees between the shoulder/hip lines and the image plane) at or above which a
 #: clip is a side view, and at or below which it is a rear/front view; in between it is oblique.
@@ -108,25 +109,23 @@ def classify_view(tracks: PoseTracks) -> ViewEstimate:
     share = float((trunk_ok & feet_ok).mean()) if tracks.n_frames else 0.0
     leg_px = leg_length_px(tracks)
     if share < MIN_POSE_SHARE or not np.isfinite(leg_px) or leg_px <= 0:
-        reasons.append(
-            f"trunk and feet visible in {share:.0%} of frames (need {MIN_POSE_SHARE:.0%})"
-        )
+        reasons.append(say("view.reason.too_few_poses", share=share, need=MIN_POSE_SHARE))
         return ViewEstimate("unsuitable", None, 1.0 - share, None, reasons=tuple(reasons))
 
     angle_world, angle_image = _camera_angles(tracks, leg_px)
     angles = [a for a in (angle_world, angle_image) if np.isfinite(a)]
     angle = float(np.mean(angles)) if angles else float("nan")
-    reasons.append(
-        f"shoulder/hip lines {angle:.0f} deg from the image plane "
-        f"(world {angle_world:.0f}, image {angle_image:.0f})"
-    )
+    reasons.append(say("view.reason.angle", angle=angle, world=angle_world, image=angle_image))
     travel_leg, size_ratio = _travel(tracks, leg_px)
     coverage = min(1.0, share / 0.9)
 
     if not np.isfinite(angle) or FRONTAL_MAX_ANGLE_DEG < angle < SIDE_MIN_ANGLE_DEG:
         reasons.append(
-            f"oblique camera: side views need at least {SIDE_MIN_ANGLE_DEG:.0f} deg, "
-            f"rear/front views at most {FRONTAL_MAX_ANGLE_DEG:.0f} deg"
+            say(
+                "view.reason.oblique",
+                side_min=SIDE_MIN_ANGLE_DEG,
+                frontal_max=FRONTAL_MAX_ANGLE_DEG,
+            )
         )
         return ViewEstimate(
             "unsuitable",
@@ -143,23 +142,20 @@ def classify_view(tracks: PoseTracks) -> ViewEstimate:
         margin = np.clip((angle - 45.0) / 30.0, 0.0, 1.0)
         score, agreement, cue_text = _facing_cues(tracks, leg_px)
         facing: Facing | None = "left" if score < 0 else "right"
-        reasons.append(f"facing {facing}: {cue_text}")
+        reasons.append(say("view.reason.facing", facing=facing, cues=cue_text))
         overground = travel_leg > OVERGROUND_TRAVEL_LEG
-        reasons.append(f"pelvis travels {travel_leg:.2f} leg lengths across the frame")
+        reasons.append(say("view.reason.travel", travel_leg=travel_leg))
     else:
         margin = np.clip((45.0 - angle) / 30.0, 0.0, 1.0)
         score, agreement, cue_text = _front_cues(tracks, leg_px)
         label = "front" if score > 0 else "rear"
         facing = None
-        reasons.append(f"{label}: {cue_text}")
+        reasons.append(say("view.reason.frontal", label=label, cues=cue_text))
         overground = (
             travel_leg > OVERGROUND_TRAVEL_LEG
             or max(size_ratio, 1.0 / size_ratio) > OVERGROUND_SIZE_RATIO
         )
-        reasons.append(
-            f"apparent size changes by a factor {size_ratio:.2f}, "
-            f"pelvis travels {travel_leg:.2f} leg lengths"
-        )
+        reasons.append(say("view.reason.size", size_ratio=size_ratio, travel_leg=travel_leg))
     confidence = float(margin * agreement * coverage)
     return ViewEstimate(
         label,
@@ -222,7 +218,7 @@ def _facing_cues(tracks: PoseTracks, leg_px: float) -> tuple[float, float, str]:
     cues = cues[np.isfinite(cues)]
     score = float(cues.sum()) if cues.size else 0.0
     agreement = float(abs(score) / np.abs(cues).sum()) if cues.size and abs(score) > 0 else 0.0
-    text = f"nose {nose_dx:+.2f} and toes {toe_dx:+.2f} leg lengths ahead in x"
+    text = say("view.reason.side_cues", nose_dx=nose_dx, toe_dx=toe_dx)
     return score, agreement, text
 
 
@@ -243,10 +239,7 @@ def _front_cues(tracks: PoseTracks, leg_px: float) -> tuple[float, float, str]:
     cues = cues[np.isfinite(cues)]
     score = float(cues.sum()) if cues.size else 0.0
     agreement = float(abs(score) / np.abs(cues).sum()) if cues.size and abs(score) > 0 else 0.0
-    text = (
-        f"nose {-nose_dz * 100:+.0f} cm nearer the camera than the ears; runner's left "
-        f"{order_dx:+.2f} leg lengths to the image right of their right"
-    )
+    text = say("view.reason.front_cues", nose_cm=-nose_dz * 100, order_dx=order_dx)
     return score, agreement, text
 
 

@@ -115,10 +115,7 @@ _ATTACHED_PIC = av.stream.Disposition.attached_pic
 
 def no_frames_error(path: Path) -> InputError:
     """The error for a clip whose video stream yields no picture at all."""
-    return InputError(
-        f"'{path.name}' contains no decodable video frames (the file is damaged or cut short); "
-        "copy the video again from the phone or camera."
-    )
+    return InputError(say("error.video.no_frames", name=path.name))
 
 
 def stream_origin_s(stream: VideoStream) -> float:

@@ -633,10 +633,8 @@ def _check_option(name: str, value: object, *, minimum: float, kind: str) -> Non
         and (kind != "integer" or isinstance(value, numbers.Integral))
     )
     if not ok:
-        article = "an" if kind == "integer" else "a"
         raise ConfigError(
-            f"The video option {name} must be {article} {kind} >= {minimum:g}, not {value!r}; "
-            "correct it and try again."
+            say(f"error.video.option_{kind}", name=name, minimum=minimum, value=value)
         )
 
 

@@ -74,10 +74,7 @@ def add_history_pages(app: FastAPI, settings: Any, templates: Jinja2Templates) -
 
 
 def metric_title(name: str) -> str:
-    """A metric's name for people (``web.history.metric.<name>`` in the words catalogue)."""
-    from gaitlab.words import say
+    """A metric's name for people (:func:`gaitlab.metrics.registry.label`)."""
+    from gaitlab.metrics import registry
 
-    try:
-        return say(f"web.history.metric.{name}")
-    except KeyError:
-        return name.replace("_", " ")
+    return registry.label(name)

@@ -1,4 +1,4 @@
-"""Mirror a clip left-right: the same run seen in a mirror (used to test symmetry)."""
+"""Mirror a clip left-right: the same run seen in a mirror (for the symmetry tests)."""
 
 from __future__ import annotations
 
