@@ -30,7 +30,7 @@ from gaitlab.markers.model import MarkerTracks
 from gaitlab.markers.observer import MarkerObserver
 from gaitlab.markers.standing import find_standing
 from gaitlab.metrics.frontal import frontal_metrics
-from gaitlab.metrics.pelvis import clip_pelvis
+from gaitlab.metrics.pelvis import clip_pelvis, pool_pelvis
 from gaitlab.metrics.sagittal import sagittal_metrics
 from gaitlab.metrics.timing import timing_metrics
 from gaitlab.pose.body import leg_length_px
@@ -306,6 +306,12 @@ def pool_clips(clips: Sequence[ClipAnalysis], settings: Settings) -> tuple[Pool,
         )
         name = " + ".join(m.name for m in members)
         metrics = clip_metrics(tracks, strides, members[0].view, settings, clip=name)
+        metrics |= pool_pelvis(
+            [(m.markers, m.pelvis) for m in members],
+            view=label,
+            min_per_side=settings.findings.min_steps_per_side,
+            clip=name,
+        )
         pools.append(
             Pool(
                 view=label,

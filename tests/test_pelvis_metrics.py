@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -136,3 +137,25 @@ def test_standing_phase_found_from_the_pose():
     assert phase.start_s < 0.5
     assert 3.3 <= phase.stop_s <= 3.9
     assert math.isclose(phase.duration_s, phase.stop_s - phase.start_s)
+
+
+def test_pooled_clips_count_their_stances_together():
+    from gaitlab.metrics.pelvis import pool_pelvis
+
+    t = np.arange(0, 10, 1 / FPS)
+    stances, strides = _gait(10.0)
+    members = []
+    for peak, offset in ((5.0, 3.0), (9.0, -4.0)):  # two clips, stickers placed differently
+        ob = _drop_signal(t, stances, {"left": peak, "right": peak})
+        markers = _rear_tracks(t, ob, offset_deg=offset, roll_deg=0.0)
+        m = measure_pelvis(markers, strides, fps=FPS, cutoff_hz=12.0, min_coverage=0.8)
+        members.append((markers, m))
+    pooled = pool_pelvis(members, view="rear", min_per_side=7, clip="a + b")
+    drop = pooled["pelvic_drop_deg"]
+    assert drop.value == pytest.approx(7.0, abs=0.3)
+    assert drop.n_strides == sum(len(m.drops) for _, m in members)
+    assert drop.clip == "a + b"
+    # a clip without stickers: the pooled metrics are missing, and say why
+    empty = dataclasses.replace(members[0][0], markers={}, layout="none", looked_for=())
+    missing = pool_pelvis([members[0], (empty, None)], view="rear", min_per_side=7, clip="a + c")
+    assert missing["pelvic_drop_deg"].value is None and missing["pelvic_drop_deg"].reason

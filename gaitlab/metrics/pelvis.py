@@ -308,6 +308,8 @@ class PelvisMeasures:
         Rear/front: ``(T,)`` obliquity relative to the reference, for the report's curves.
     behind_deg
         The camera's angle from a square side view used to correct the tilt.
+    hip_extension_peaks
+        Side: peak hip extension against the pelvis per near-foot stride.
     """
 
     layout: str
@@ -318,6 +320,7 @@ class PelvisMeasures:
     tilt_signal_deg: np.ndarray
     obliquity_signal_deg: np.ndarray
     behind_deg: float = 0.0
+    hip_extension_peaks: tuple[float, ...] = ()
 
     @property
     def tilt_change_deg(self) -> float:
@@ -693,6 +696,7 @@ def clip_pelvis(
             window=HIP_EXTENSION_WINDOW,
             min_coverage=settings.min_coverage,
         )
+    measures = dataclasses.replace(measures, hip_extension_peaks=tuple(peaks))
     metrics = pelvis_metrics(
         markers,
         measures,
@@ -702,3 +706,53 @@ def clip_pelvis(
         clip=clip,
     )
     return measures, metrics
+
+
+def pool_pelvis(
+    members: Sequence[tuple[MarkerTracks | None, PelvisMeasures | None]],
+    *,
+    view: str,
+    min_per_side: int,
+    clip: str,
+) -> dict[str, Metric]:
+    """The pelvis metrics of clips pooled together (same view): their stances and strides count
+    together, each clip's values taken from its own standing zero.
+
+    ``members`` are each clip's sticker tracks and measures; when any clip lacks usable
+    stickers the pooled metrics are missing, with that clip's reason.
+    """
+    names = FRONTAL_PELVIS if view in ("rear", "front") else SIDE_PELVIS if view == "side" else ()
+    if not names or not members:
+        return {}
+    for markers, measures in members:
+        if measures is None or markers is None or markers.missing or not markers.markers:
+            return absent_pelvis_metrics(names, why_not_found(markers, view), clip)
+    measures = [m for _, m in members if m is not None]
+    standings = [m.standing_deg for m in measures]
+    standing = float(np.mean(standings)) if all(np.isfinite(standings)) else float("nan")
+    tilts = []
+    for m in measures:
+        t = m.tilts.copy()
+        if np.isfinite(standing):
+            shift = standing - m.standing_deg  # each clip's change from its own standing
+            t[["mean_deg", "min_deg", "max_deg"]] += shift
+        tilts.append(t)
+    first = measures[0]
+    pooled = dataclasses.replace(
+        first,
+        reference=first.reference
+        if all(m.reference == first.reference for m in measures)
+        else "stride_mean",
+        standing_deg=standing,
+        drops=pd.concat([m.drops for m in measures], ignore_index=True),
+        tilts=pd.concat(tilts, ignore_index=True),
+        hip_extension_peaks=tuple(p for m in measures for p in m.hip_extension_peaks),
+    )
+    return pelvis_metrics(
+        members[0][0],
+        pooled,
+        view=view,
+        min_per_side=min_per_side,
+        hip_extension_peaks=pooled.hip_extension_peaks,
+        clip=clip,
+    )
