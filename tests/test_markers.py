@@ -491,3 +491,29 @@ def test_rear_view_real_footage_both_psis_named_and_the_line_followed(tmp_path):
     found = tr.centre("psis_left") - tr.centre("psis_right")
     seen = np.degrees(np.arctan2(found[:, 1], found[:, 0]))
     assert float(np.nanpercentile(np.abs(seen - drawn), 95)) < 1.5
+
+
+def test_a_sticker_moving_with_jittery_hips_is_kept_a_fixed_blob_is_not():
+    """The pose model's hip points jitter; a sticker that moves with the pelvis stays a
+    sticker (an ordinary regression on the noisy hips would shrink its gain below the bar),
+    a blob fixed in the picture does not."""
+    from types import SimpleNamespace
+
+    from gaitlab.markers.track import _moves_with_pelvis
+
+    rng = np.random.default_rng(3)
+    t = np.arange(75) / 30.0
+    pelvis = np.column_stack(
+        [20.0 * np.sin(2 * np.pi * 1.4 * t), 8.0 * np.sin(2 * np.pi * 2.8 * t)]
+    )
+    hip = pelvis + rng.normal(0.0, 12.0, pelvis.shape) + (300.0, 800.0)
+    body = SimpleNamespace(hip=hip, torso=np.full(t.size, 185.0))
+    keep = np.ones(t.size, bool)
+    sticker = 1.2 * pelvis + (320.0, 780.0)
+    ols = ((sticker - sticker.mean(0)) * (hip - hip.mean(0))).sum() / (
+        (hip - hip.mean(0)) ** 2
+    ).sum()
+    assert ols < 0.5  # the case the old rule got wrong
+    assert _moves_with_pelvis(sticker, keep, body)
+    fixed = np.array([250.0, 700.0]) + rng.normal(0.0, 0.3, pelvis.shape)
+    assert not _moves_with_pelvis(fixed, keep, body)

@@ -98,3 +98,36 @@ def test_stickers_do_not_move_the_other_metrics(pair):
         compared += 1
     assert compared >= 10
     assert [f.status for f in clean.findings] == [f.status for f in marked.findings]
+
+
+def _check_json(video: Path) -> dict:
+    import json
+
+    from tests.conftest import run_gaitlab
+
+    proc = run_gaitlab("check", "--json", video)
+    assert proc.returncode in (0, 1), proc.stderr
+    return {c["name"]: c for c in json.loads(proc.stdout)["checks"]}
+
+
+def test_gaitlab_check_reports_the_stickers(pair, tmp_path):
+    clean, marked, _ = pair
+    stickers = _check_json(Path(marked.clips[0].path))["markers"]
+    assert stickers["status"] == "pass"
+    assert "PSIS" in stickers["message"] and "ASIS" in stickers["message"]
+    none = _check_json(Path(clean.clips[0].path))["markers"]
+    assert none["status"] == "pass" and "No stickers" in none["message"]
+    # a side view with the back sticker unseen (as a flat sticker edge-on would be)
+    lm = PoseTracks.load_npz(TRACKS).image_xy_px
+    asis_only = tmp_path / "asis_only.mp4"
+    composite_clip(
+        MALE_SIDE,
+        asis_only,
+        lm,
+        [StickerSpec("asis", (250, 110, 10), forward=0.12, up=0.12)],
+        facing=-1,
+        n=150,
+    )
+    one = _check_json(asis_only)["markers"]
+    assert one["status"] == "warn"
+    assert "PSIS" in one["message"] and "raised marker" in one["fix"]
