@@ -478,11 +478,10 @@ def main(argv: list[str] | None = None) -> int:
         names = [n for n in names if n in set(args.only)]
     rows = []
     for name in names:
-        if not args.skip_extract or not (cache / f"{name}.markers.npz").exists():
-            extract(args.renders / f"{name}.mp4", cache)
-            stand = args.renders / f"{name}_stand.mp4"
-            if stand.exists():
-                extract(stand, cache)
+        for clip in (args.renders / f"{name}.mp4", args.renders / f"{name}_stand.mp4"):
+            done = (cache / f"{clip.stem}.markers.npz").exists()
+            if clip.exists() and not (args.skip_extract and done):
+                extract(clip, cache)
         rows.append(score_clip(args.renders, cache, name))
         print(f"{name}: done", flush=True)
     summary = {s: summarise(rows, s) for s in ("tune", "test")}
