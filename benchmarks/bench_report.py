@@ -4,7 +4,7 @@ On the sample clip (the pose stage runs once first, untimed, or its landmarks ar
 ``--landmarks``), each step is timed ``--repeats`` times and the median reported, in seconds:
 
 * ``curves``: per-stride curves over the gait cycle (:mod:`gaitlab.report.cycles`);
-* ``plots``: the plots as PNG data URIs (matplotlib Agg);
+* ``plots``: the plots as inline SVG (matplotlib);
 * ``key_frames``: choosing, reading (one seek into the clip) and drawing the key frames;
 * ``report_html``: the whole ``report.html`` (the three above, the page and its writing);
 * ``report_pdf``: ``report.pdf`` from that page (WeasyPrint);
@@ -40,7 +40,7 @@ from gaitlab.pose.extract import PoseResult
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.report.annotate import write_annotated_video
 from gaitlab.report.cycles import cycle_curves
-from gaitlab.report.figures import cycle_plot_uri
+from gaitlab.report.figures import cycle_plot_svg
 from gaitlab.report.keyframes import key_frames
 from gaitlab.report.pdf import write_pdf
 from gaitlab.report.write import build_html, write_report
@@ -127,7 +127,7 @@ def main() -> None:
     curves = all_curves(analysis)
     seconds: dict[str, float | None] = {
         "curves": median_s(lambda: all_curves(analysis), repeats),
-        "plots": median_s(lambda: [cycle_plot_uri(c) for c in curves], repeats),
+        "plots": median_s(lambda: [cycle_plot_svg(c) for c in curves], repeats),
         "key_frames": median_s(lambda: [key_frames(c) for c in analysis.clips], repeats),
         "report_html": median_s(lambda: write_report(analysis, out_dir, video=False), repeats),
     }

@@ -7,6 +7,7 @@ videos failed); 2 bad input, with one ``error:`` line on stderr and nothing else
 
 from __future__ import annotations
 
+import datetime
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -70,7 +71,9 @@ def user_errors(debug: bool) -> Iterator[None]:
         raise typer.Exit(EXIT_FAIL) from None
 
 
-def _progress_bar(enabled: bool) -> tuple[Callable[[str, int, int], None] | None, Callable]:
+def _progress_bar(
+    enabled: bool, unit: str = "frame"
+) -> tuple[Callable[[str, int, int], None] | None, Callable]:
     """A tqdm progress callback (None when disabled or not on a terminal) and a closer."""
     if not enabled or not sys.stderr.isatty():
         return None, lambda: None
@@ -82,7 +85,7 @@ def _progress_bar(enabled: bool) -> tuple[Callable[[str, int, int], None] | None
         bar = bars.get(name)
         if bar is None:
             bar = bars[name] = tqdm(
-                total=total or None, desc=name, unit="frame", file=sys.stderr, leave=False
+                total=total or None, desc=name, unit=unit, file=sys.stderr, leave=False
             )
         bar.update(done - bar.n)
 
@@ -159,6 +162,16 @@ def analyze(
         bool,
         typer.Option("--video/--no-video", help="Write annotated.mp4 (skeleton drawn on)."),
     ] = True,
+    runner: Annotated[
+        str | None,
+        typer.Option(
+            "--runner", help="The runner's name or code: on the report and its PDF's name."
+        ),
+    ] = None,
+    session_date: Annotated[
+        str | None,
+        typer.Option("--session-date", help="The day the clips were filmed, YYYY-MM-DD."),
+    ] = None,
     debug: DebugOpt = False,
 ) -> None:
     """Analyse a running clip (or a side and a rear clip of one session) into OUT."""
@@ -168,6 +181,7 @@ def analyze(
         from gaitlab.words import say
 
         cfg = load_config(config)
+        when = _session_date(session_date)
         if slowmo is not None:
             if slowmo <= 0:
                 raise GaitlabError(say("error.cli.slowmo", value=slowmo))
@@ -195,8 +209,32 @@ def analyze(
         if report:
             from gaitlab.report import write_report
 
-            pages = write_report(result, out, pdf=pdf, video=video)
+            update, close = _progress_bar(progress, unit="step")
+            try:
+                pages = write_report(
+                    result,
+                    out,
+                    pdf=pdf,
+                    video=video,
+                    runner=(runner or "").strip() or None,
+                    session_date=when,
+                    progress=update,
+                )
+            finally:
+                close()
             print(say("cli.wrote", what=", ".join(str(p) for p in pages.values())))
+
+
+def _session_date(text: str | None) -> datetime.date | None:
+    """``--session-date`` as a date (None when not given); one clear error otherwise."""
+    if text is None:
+        return None
+    try:
+        return datetime.date.fromisoformat(text.strip())
+    except ValueError:
+        from gaitlab.words import say
+
+        raise GaitlabError(say("error.cli.session_date", value=text)) from None
 
 
 def describe(result: Any) -> str:

@@ -327,6 +327,19 @@ class HistorySettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class ReferenceSettings:
+    """``[reference.<metric>]``: the usual values of a measurement and where they come from,
+    shown beside it in the report (its sentence is ``reference.<metric>`` in the words
+    catalogue, filled with ``low`` and ``high``)."""
+
+    metric: str
+    source: str
+    low: float | None = None
+    high: float | None = None
+    rationale: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
 class Settings:
     """The whole configuration: one field per section of ``defaults.toml``."""
 
@@ -339,6 +352,11 @@ class Settings:
     checks: ChecksSettings
     history: HistorySettings
     markers: MarkerSettings
+    reference: tuple[ReferenceSettings, ...] = field(metadata=keyed_by("metric"))
+
+    def reference_for(self, metric: str) -> ReferenceSettings | None:
+        """The usual values of ``metric``, or None when none are known."""
+        return next((r for r in self.reference if r.metric == metric), None)
 
     def to_dict(self) -> dict[str, Any]:
         """The configuration as plain nested dicts, keys as in the TOML file (``summary.json``

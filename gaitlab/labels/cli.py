@@ -113,7 +113,7 @@ def check_lines(path: Path) -> list[str]:
             toe_offs=int((table["kind"] == KINDS[1]).sum()),
             ranges=len(labels.steady_ranges),
             frames=n_steady,
-            pass2=labels.labellers.get("pass2") or "not done",
+            pass2=labels.labellers.get("pass2") or say("labels.problem.pass2_not_done"),
         )
     ]
     for group, a in pass_agreement(labels).items():

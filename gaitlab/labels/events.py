@@ -304,7 +304,7 @@ def validation_problems(doc: Mapping[str, Any]) -> list[str]:
     problems = [
         say(
             "labels.problem.schema",
-            where="/".join(str(p) for p in e.absolute_path) or "top",
+            where="/".join(str(p) for p in e.absolute_path) or say("labels.problem.schema_top"),
             message=e.message,
         )
         for e in sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
@@ -457,7 +457,9 @@ def load_events(path: str | Path) -> EventLabels:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(say("labels.error.not_json", name=p.name, reason=str(exc))) from None
     if not isinstance(doc, dict):
-        raise InputError(say("labels.error.not_json", name=p.name, reason="not a JSON object"))
+        raise InputError(
+            say("labels.error.not_json", name=p.name, reason=say("labels.problem.not_object"))
+        )
     problems = validation_problems(doc)
     if problems:
         more = say("labels.error.more", count=len(problems) - 1) if len(problems) > 1 else ""

@@ -245,7 +245,13 @@ def read_centres(path: str | Path) -> list[int]:
         for c in cols:
             frames.extend(pd.to_numeric(table[c], errors="coerce").dropna().tolist())
         if not cols:
-            raise InputError(say("labels.error.around_form", name=p.name, reason="no frame column"))
+            raise InputError(
+                say(
+                    "labels.error.around_form",
+                    name=p.name,
+                    reason=say("labels.problem.no_frame_column"),
+                )
+            )
     else:
         try:
             doc = json.loads(p.read_text(encoding="utf-8"))
@@ -262,7 +268,9 @@ def read_centres(path: str | Path) -> list[int]:
         if not all(isinstance(f, int | float) for f in frames):
             frames = []
     if not frames:
-        raise InputError(say("labels.error.around_form", name=p.name, reason="no frames in it"))
+        raise InputError(
+            say("labels.error.around_form", name=p.name, reason=say("labels.problem.no_frames"))
+        )
     return sorted({round(f) for f in frames})
 
 

@@ -5,12 +5,12 @@ the front of the file (``faststart``), so that browsers play it while it downloa
 decoded, drawn and encoded one at a time (memory stays flat whatever the clip's length), at
 the clip's own frame rate and frame count.
 
-Angles drawn: in a side view the thigh angle from vertical at the hip (+ = knee behind the
-hip) and the knee bend at the knee (0 = straight) of the leg nearer the camera (the one the
-metrics use; both legs when it is not known), with the metrics' definitions and camera roll
-correction, placed behind the runner; in a rear or front view the sideways trunk lean above
-the shoulders. Left is
-blue, right vermillion (:mod:`gaitlab.report.draw`).
+Angles drawn, each with its name: in a side view the thigh angle from vertical at the hip
+(``hip ext. 12 deg`` behind vertical, ``hip flex. 20 deg`` in front) and the knee bend at the
+knee (``knee 85 deg``, 0 = straight) of the leg nearer the camera (the one the metrics use;
+both legs when it is not known), with the metrics' definitions and camera roll correction,
+placed behind the runner; in a rear or front view the sideways trunk lean above the shoulders
+(``trunk 3.2 deg left``). Left is blue, right vermillion (:mod:`gaitlab.report.draw`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,9 @@ from gaitlab.pose.landmarks import SIDES, side_index
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.report import draw
 from gaitlab.report.cycles import frontal_signals, side_running_frame
+from gaitlab.report.keyframes import thigh_label
 from gaitlab.video import iter_frames
+from gaitlab.words import say
 
 if TYPE_CHECKING:
     from gaitlab.result.analysis import ClipAnalysis
@@ -39,6 +41,9 @@ if TYPE_CHECKING:
 #: libx264 settings: a visually clean picture at a modest size, encoded quickly.
 CRF: int = 23
 PRESET: str = "veryfast"
+
+#: Frames between two progress reports.
+PROGRESS_EVERY: int = 15
 
 #: Distance of an angle label from its joint, as a share of the picture's width.
 LABEL_OFFSET: float = 0.05
@@ -65,6 +70,17 @@ def nearest_indices(time_s: np.ndarray, times: np.ndarray) -> np.ndarray:
     return np.where(left_closer, k - 1, k)
 
 
+def angle_text(part: str, value_deg: float) -> str:
+    """A live angle with its name (words catalogue ``report.label``): ``knee 85 deg``,
+    ``hip ext. 12 deg`` / ``hip flex. 20 deg``, ``trunk 3.2 deg left``."""
+    if part == "hip":
+        return thigh_label(value_deg)
+    if part == "knee":
+        return say("report.label.knee", value=value_deg)
+    key = "report.label.lean_left" if value_deg >= 0 else "report.label.lean_right"
+    return say(key, value=abs(value_deg))
+
+
 def angle_labeller(clip: ClipAnalysis) -> LabelFn:
     """A function drawing the live angles of frame ``i`` on a picture, for the clip's view."""
     tracks: PoseTracks = clip.tracks
@@ -87,7 +103,7 @@ def angle_labeller(clip: ClipAnalysis) -> LabelFn:
                 for value, part in ((thigh[s][i], "hip"), (knee[s][i], "knee")):
                     at = xy[i, side_index(s, part)]
                     if np.isfinite(value) and np.isfinite(at).all():
-                        text = f"{value:.0f} deg"
+                        text = angle_text(part, float(value))
                         draw.draw_label(image, text, at + offset, draw.MEASURE, 0.9, anchor)
 
         return label_side
@@ -98,7 +114,8 @@ def angle_labeller(clip: ClipAnalysis) -> LabelFn:
         def label_frontal(image: np.ndarray, i: int) -> None:
             if np.isfinite(trunk[i]) and np.isfinite(shoulders[i]).all():
                 at = shoulders[i] - np.array([0.0, 0.03 * image.shape[0]])
-                draw.draw_label(image, f"{trunk[i]:+.1f} deg", at, draw.MIDDLE, scale=0.9)
+                text = angle_text("trunk", float(trunk[i]))
+                draw.draw_label(image, text, at, draw.MIDDLE, scale=0.9)
 
         return label_frontal
     return lambda image, i: None
@@ -114,6 +131,7 @@ def write_annotated_video(
     *,
     crf: int = CRF,
     preset: str = PRESET,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Path:
     """Write the clip with its skeleton and live angles drawn on, as H.264 MP4 (atomically).
 
@@ -126,6 +144,9 @@ def write_annotated_video(
         Where to write (``annotated.mp4``).
     crf, preset
         libx264 quality (lower is better) and speed.
+    progress
+        Called with ``(frames_done, frames_total)`` every :data:`PROGRESS_EVERY` frames and
+        at the end.
 
     Raises
     ------
@@ -139,6 +160,7 @@ def write_annotated_video(
         raise ValueError(f"{clip.name} has no video to draw on (its landmarks were given).")
     tracks: PoseTracks = clip.tracks
     label = angle_labeller(clip)
+    total = int(info.n_frames) or tracks.n_frames
     width, height = even_size(int(info.width_px), int(info.height_px))
     rate = frame_rate(info.fps, info.slowmo_factor)
     path = Path(path)
@@ -160,5 +182,9 @@ def write_annotated_video(
             picture = av.VideoFrame.from_ndarray(image, format="rgb24")
             picture.pts = n
             out.mux(stream.encode(picture))
+            if progress is not None and n % PROGRESS_EVERY == 0:
+                progress(n, total)
         out.mux(stream.encode(None))
+    if progress is not None:
+        progress(total, total)
     return path

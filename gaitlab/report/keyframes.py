@@ -1,13 +1,22 @@
-"""Key frames: moments of one typical stride with the skeleton and the measurement drawn on.
+"""Key frames: the moments a reported number comes from, with the skeleton and the measurement
+drawn on the very frame.
 
-Side view: foot strike, mid-stance and toe-off of the near leg (the heel's distance ahead of
-the hips, the knee bend, the thigh behind vertical). Rear or front view: the pelvis furthest to
-the side and the trunk leaning most, both with a foot on the ground. The stride shown is the
-usable one whose stride time is closest to the median (of the near leg in a side view).
+Side view (the leg nearer the camera): foot strike (the heel's distance ahead of the hips,
+``foot_strike_ahead_leg``), the peak knee bend in stance (``knee_flexion_peak_stance_deg``) and
+the peak hip extension at or just after toe-off (``hip_extension_deg``). Rear or front view:
+the pelvis furthest to the side (``lateral_drift_pct``) and the trunk leaning most
+(``trunk_lean_deg``), both with a foot on the ground. All moments come from one usable stride:
+the one whose value of the finding's main number (hip extension, pelvis travel) is nearest the
+value the report gives, so the picture shows a typical stride. The frame shown is the one the
+stride's value is read at: a stride-table column naming it (:data:`FRAME_COLUMNS`, written by
+the events stage) when there is one, else the frame where the metric's own definition finds
+its peak. A side-view frame where the two legs lie on top of each other (the pose model lost
+the swing leg: :func:`legs_overlap`) is never shown; another stride is taken.
 
 Frames are read by time with :func:`gaitlab.video.iter_frames` (one seek, a stride's frames);
 a clip without a video (landmarks given, ``pose.video.codec == "none"``) or whose file cannot
-be read any more gets the skeleton on a plain background.
+be read any more gets the skeleton on a plain background. :func:`write_keyframes` writes them
+as PNG files with an ``index.json`` (for the web app and other tools).
 """
 
 from __future__ import annotations
@@ -24,13 +33,14 @@ import pandas as pd
 from gaitlab.errors import GaitlabError
 from gaitlab.events import columns as C
 from gaitlab.markers.draw import draw_frame_markers
-from gaitlab.metrics import frontal, sagittal
+from gaitlab.metrics import frontal, registry, sagittal
 from gaitlab.pose.body import leg_length_px
 from gaitlab.pose.landmarks import INDEX, side_index
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.report import draw
 from gaitlab.report.cycles import frontal_signals, side_roll_turn_deg, usable_strides
 from gaitlab.video import iter_frames
+from gaitlab.words import say
 
 if TYPE_CHECKING:
     from gaitlab.result.analysis import ClipAnalysis
@@ -38,10 +48,36 @@ if TYPE_CHECKING:
 
 SIDE_KEYS: tuple[str, ...] = ("foot_strike", "mid_stance", "toe_off")
 FRONTAL_KEYS: tuple[str, ...] = ("peak_drift", "peak_lean")
+#: The metric each moment documents (its unit is the registry's).
+MOMENT_METRICS: dict[str, str] = {
+    "foot_strike": "foot_strike_ahead_leg",
+    "mid_stance": "knee_flexion_peak_stance_deg",
+    "toe_off": "hip_extension_deg",
+    "peak_drift": "lateral_drift_pct",
+    "peak_lean": "trunk_lean_deg",
+}
+#: Stride-table columns naming the frame a stride's value is read at, used when present.
+FRAME_COLUMNS: dict[str, str] = {
+    "foot_strike": C.FOOT_STRIKE_FRAME,
+    "mid_stance": "knee_flexion_peak_stance_frame",
+    "toe_off": "hip_extension_frame",
+    "peak_drift": "lateral_drift_frame",
+    "peak_lean": "trunk_lean_frame",
+}
+#: Two feet closer than this share of a leg length (ankle, heel and toe each) lie on top of each
+#: other: at foot strike, peak knee bend and toe-off the swing foot is well away from the stance
+#: foot (ahead, behind, or lifted toward the knee), so such a frame has lost the swing leg. On
+#: male_side.mp4 the frames that drew both legs on one leg had the feet 0.11-0.20 leg lengths
+#: apart; true mid-stance frames of the same clip 0.35 or more.
+LEG_OVERLAP_SHARE: float = 0.2
+#: The parts compared by :func:`legs_overlap`.
+OVERLAP_PARTS: tuple[str, ...] = ("ankle", "heel", "foot_index")
 #: Margin around the runner in a key frame, as a share of the runner's height in the picture.
 CROP_MARGIN: float = 0.12
 #: Key frames are scaled down to at most this height (pixels).
 MAX_HEIGHT_PX: int = 640
+#: Version of ``keyframes/index.json``.
+INDEX_SCHEMA: int = 1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,10 +100,15 @@ class KeyFrame:
     image
         The drawn picture, RGB ``uint8``, cropped around the runner.
     values
-        What the drawing measures: ``ahead_leg``, ``knee_deg``, ``thigh_deg``, ``drift_pct``
+        What the drawing shows: ``ahead_leg``, ``knee_deg``, ``thigh_deg``, ``drift_pct``
         or ``lean_deg``.
     plain
         True when drawn on a plain background (no video).
+    metric, value, unit
+        The number the moment documents (:data:`MOMENT_METRICS`) and this stride's value.
+    reported, n_strides
+        The value the report gives for that metric (a mean over strides) and how many
+        strides it averages; None when the report has none.
     """
 
     key: str
@@ -78,35 +119,85 @@ class KeyFrame:
     image: np.ndarray
     values: Mapping[str, float]
     plain: bool
+    metric: str | None = None
+    value: float | None = None
+    unit: str | None = None
+    reported: float | None = None
+    n_strides: int = 0
 
 
 # ----------------------------------------------------------------------------- choosing
-def typical_stride(strides: pd.DataFrame, side: str | None = None) -> pd.Series | None:
-    """The usable stride (of ``side`` when it has any) whose stride time is nearest the median."""
-    ok = usable_strides(strides)
-    ok = ok[np.isfinite(ok[C.TOE_OFF_S].to_numpy(float))] if len(ok) else ok
-    if side is not None and (ok[C.SIDE] == side).any():
-        ok = ok[ok[C.SIDE] == side]
-    if not len(ok):
-        return None
-    times = ok[C.STRIDE_TIME_S].to_numpy(float)
-    return ok.iloc[int(np.argmin(np.abs(times - np.median(times))))]
-
-
 def nearest_frame(time_s: np.ndarray, t: float) -> int:
     """Index of the frame nearest to ``t``."""
     return int(np.argmin(np.abs(time_s - t)))
 
 
-def side_moments(tracks: PoseTracks, stride: pd.Series) -> dict[str, int]:
-    """Frames of the foot strike, mid-stance and toe-off of ``stride``."""
+def ranked_strides(values: np.ndarray, target: float | None) -> np.ndarray:
+    """Row positions of the finite ``values``, nearest to ``target`` first (to their median
+    when there is no target)."""
+    ok = np.flatnonzero(np.isfinite(values))
+    if not ok.size:
+        return ok
+    goal = float(np.median(values[ok])) if target is None else float(target)
+    return ok[np.argsort(np.abs(values[ok] - goal), kind="stable")]
+
+
+def peak_frame(series: np.ndarray, time_s: np.ndarray, start_s: float, end_s: float) -> int | None:
+    """The frame where ``series`` peaks between ``start_s`` and ``end_s`` (the frames inside
+    and the nearest frame to each end, as the metrics' windows sample them); None when the
+    window has no finite value."""
+    inside = _frames_between(time_s, start_s, end_s)
+    ends = [nearest_frame(time_s, start_s), nearest_frame(time_s, end_s)]
+    idx = np.unique(np.concatenate([inside, ends]))
+    y = series[idx]
+    if not np.isfinite(y).any():
+        return None
+    return int(idx[int(np.nanargmax(y))])
+
+
+def legs_overlap(xy: np.ndarray, leg_px: float, share: float = LEG_OVERLAP_SHARE) -> bool:
+    """True when the two feet of a frame's ``(33, 2)`` landmarks lie within ``share`` of a leg
+    length of each other at the ankle, heel and toe (the two drawn legs are one leg)."""
+    for part in OVERLAP_PARTS:
+        d = np.linalg.norm(xy[INDEX[f"left_{part}"]] - xy[INDEX[f"right_{part}"]])
+        if not (np.isfinite(d) and d < share * leg_px):
+            return False
+    return True
+
+
+def _stride_frame(stride: pd.Series, key: str) -> int | None:
+    """The frame a stride-table column names for ``key``, when the table has it."""
+    column = FRAME_COLUMNS.get(key)
+    if column is None or column not in stride.index:
+        return None
+    v = stride[column]
+    return int(v) if v is not None and np.isfinite(float(v)) else None
+
+
+def side_moments(
+    pts: np.ndarray, time_s: np.ndarray, stride: pd.Series, side: str
+) -> dict[str, int | None]:
+    """Frames of a stride's foot strike, peak knee bend in stance and peak hip extension, in
+    the running frame ``pts`` and the windows of :mod:`gaitlab.metrics.sagittal` (or the
+    stride table's frame columns)."""
     fs, to = float(stride[C.FOOT_STRIKE_S]), float(stride[C.TOE_OFF_S])
-    t = tracks.time_s
-    return {
-        "foot_strike": nearest_frame(t, fs),
-        "mid_stance": nearest_frame(t, 0.5 * (fs + to)),
-        "toe_off": nearest_frame(t, to),
+    contact = to - fs
+    hip, knee, ankle = (pts[:, side_index(side, p)] for p in ("hip", "knee", "ankle"))
+    a, b = sagittal.KNEE_PEAK_WINDOW
+    knee_peak = peak_frame(
+        sagittal.knee_flexion_deg(hip, knee, ankle), time_s, fs + a * contact, fs + b * contact
+    )
+    a, b = sagittal.HIP_EXTENSION_WINDOW
+    hip_peak = peak_frame(
+        sagittal.segment_angle_deg(hip, knee), time_s, fs + a * contact, to + b * contact
+    )
+    computed = {
+        "foot_strike": nearest_frame(time_s, fs),
+        "mid_stance": knee_peak,
+        "toe_off": hip_peak,
     }
+    given = {k: _stride_frame(stride, k) for k in computed}
+    return {k: v if given[k] is None else given[k] for k, v in computed.items()}
 
 
 def _frames_between(t: np.ndarray, a: float, b: float) -> np.ndarray:
@@ -126,6 +217,10 @@ def frontal_moments(
         "peak_lean": (trunk_left_deg, float(stride[C.TOE_OFF_S])),
     }
     for key, (series, end) in windows.items():
+        given = _stride_frame(stride, key)
+        if given is not None:
+            out[key] = given
+            continue
         idx = _frames_between(time_s, fs, end)
         y = sign * series[idx]
         if not idx.size or not np.isfinite(y).any():
@@ -173,6 +268,13 @@ def _mid(xy: np.ndarray, part: str) -> np.ndarray:
     return 0.5 * (xy[INDEX[f"left_{part}"]] + xy[INDEX[f"right_{part}"]])
 
 
+def thigh_label(thigh_deg: float) -> str:
+    """The thigh angle named as a therapist reads it: hip extension behind vertical, hip
+    flexion in front (``hip ext. 12 deg``, ``hip flex. 20 deg``)."""
+    key = "report.label.hip_extension" if thigh_deg >= 0 else "report.label.hip_flexion"
+    return say(key, value=abs(thigh_deg))
+
+
 def draw_side_moment(
     image: np.ndarray,
     xy: np.ndarray,
@@ -195,18 +297,18 @@ def draw_side_moment(
         draw.draw_dashed(image, top, ground)
         foot_on_line = hips + float(np.dot(heel - hips, up)) * up
         draw.draw_line(image, foot_on_line, heel)
-        draw.draw_label(image, f"{values['ahead_leg']:+.2f} leg", heel + 0.08 * leg_px * up)
+        label = say("report.label.ahead", value=values["ahead_leg"])
+        draw.draw_label(image, label, heel + 0.08 * leg_px * up)
     elif key == "mid_stance":
         draw.draw_arc(image, knee, hip - knee, ankle - knee, 0.18 * leg_px)
-        draw.draw_label(
-            image, f"{values['knee_deg']:.0f} deg", knee + np.array([0.12 * leg_px, 0.0])
-        )
+        label = say("report.label.knee", value=values["knee_deg"])
+        draw.draw_label(image, label, knee + np.array([0.12 * leg_px, 0.0]))
     elif key == "toe_off":
         below = hip - 0.55 * leg_px * up
         draw.draw_dashed(image, hip, below)
         draw.draw_line(image, hip, knee)
         draw.draw_arc(image, hip, -up, knee - hip, 0.3 * leg_px)
-        draw.draw_label(image, f"{values['thigh_deg']:.0f} deg", hip + 0.35 * leg_px * up)
+        draw.draw_label(image, thigh_label(values["thigh_deg"]), hip + 0.35 * leg_px * up)
     return image
 
 
@@ -227,14 +329,16 @@ def draw_frontal_moment(
     if key == "peak_drift" and ref_hip_xy is not None:
         draw.draw_dashed(image, ref_hip_xy + 0.8 * leg_px * up, ref_hip_xy - 1.1 * leg_px * up)
         draw.draw_line(image, ref_hip_xy, hips)
-        draw.draw_label(image, f"{values['drift_pct']:.0f}%", hips + 0.15 * leg_px * up)
+        label = say("report.label.drift", value=abs(values["drift_pct"]))
+        draw.draw_label(image, label, hips + 0.15 * leg_px * up)
     elif key == "peak_lean":
         trunk = float(np.linalg.norm(shoulders - hips))
         draw.draw_dashed(image, hips, hips + trunk * up)
         draw.draw_line(image, hips, shoulders)
         draw.draw_line(image, xy[INDEX["left_hip"]], xy[INDEX["right_hip"]])
         draw.draw_arc(image, hips, up, shoulders - hips, 0.45 * trunk)
-        draw.draw_label(image, f"{values['lean_deg']:.1f} deg", hips + 0.55 * trunk * up)
+        label = say("report.label.lean", value=abs(values["lean_deg"]))
+        draw.draw_label(image, label, hips + 0.55 * trunk * up)
     return image
 
 
@@ -265,6 +369,102 @@ def finish(image: np.ndarray, box: tuple[int, ...]) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- per clip
+@dataclasses.dataclass(frozen=True)
+class _Choice:
+    """The stride shown and what each moment shows of it."""
+
+    stride: pd.Series
+    side: str
+    frames: dict[str, int]
+    values: dict[str, dict[str, float]]
+    numbers: dict[str, float | None]
+
+
+def _reported(clip: ClipAnalysis, metric: str) -> tuple[float | None, int]:
+    m = clip.metrics.get(metric)
+    if m is None or m.value is None:
+        return None, 0
+    return float(m.value), int(m.n_strides)
+
+
+def _side_choice(clip: ClipAnalysis, strides: pd.DataFrame, leg_px: float) -> _Choice | None:
+    """The near leg's stride whose hip extension is nearest the reported one, with no frame
+    where the legs lie on top of each other (or, when every stride has one, the stride with
+    fewest, those frames left out)."""
+    tracks: PoseTracks = clip.tracks
+    facing = clip.view.facing
+    roll = side_roll_turn_deg(tracks, strides)
+    pts = sagittal.running_frame(tracks, facing=facing, roll_deg=roll)
+    table = sagittal.stride_sagittal_table(
+        tracks, strides, facing=facing, leg_px=leg_px, roll_deg=roll
+    )
+    near = sagittal.near_side(tracks)
+    rows = strides.reset_index(drop=True)
+    ext = table["hip_extension_deg"].to_numpy(float)
+    if near is not None and (rows[C.SIDE] == near).any():
+        ext = np.where(rows[C.SIDE] == near, ext, np.nan)
+    best: _Choice | None = None
+    best_lost = len(SIDE_KEYS) + 1
+    for k in ranked_strides(ext, _reported(clip, "hip_extension_deg")[0]):
+        stride, side = rows.iloc[k], str(rows.iloc[k][C.SIDE])
+        frames = {key: i for key, i in side_moments(pts, tracks.time_s, stride, side).items()
+                  if i is not None}  # fmt: skip
+        lost = [key for key, i in frames.items() if legs_overlap(tracks.image_xy_px[i], leg_px)]
+        row = table.iloc[k]
+        numbers = {key: float(row[MOMENT_METRICS[key]]) for key in SIDE_KEYS}
+        choice = _Choice(
+            stride=stride,
+            side=side,
+            frames={key: i for key, i in frames.items() if key not in lost},
+            values={
+                "foot_strike": {"ahead_leg": numbers["foot_strike"]},
+                "mid_stance": {"knee_deg": numbers["mid_stance"]},
+                "toe_off": {"thigh_deg": numbers["toe_off"]},
+            },
+            numbers=numbers,
+        )
+        if not lost and len(frames) == len(SIDE_KEYS):
+            return choice
+        if len(lost) < best_lost:
+            best, best_lost = choice, len(lost)
+    return best
+
+
+def _frontal_choice(clip: ClipAnalysis, strides: pd.DataFrame) -> tuple[_Choice, np.ndarray] | None:
+    """The stride whose pelvis travel is nearest the reported one, its moments and values
+    (and its pelvis position from the stride's middle, for the drawing)."""
+    tracks: PoseTracks = clip.tracks
+    t = tracks.time_s
+    signals = frontal_signals(tracks, strides, view=clip.view.label)
+    pelvis = signals["pelvis_travel"]("left")
+    trunk = signals["trunk_side"]("left")
+    # per-stride travel as the metric measures it (% of the pelvis width here), with the
+    # travel MediaPipe's smoothing removes added back as the metric adds it
+    travel = frontal.add_back_smoothing_loss(frontal.stride_drift_px(pelvis, t, strides), 100.0)
+    leans = frontal.stance_peaks(lambda side: (1.0 if side == "left" else -1.0) * trunk, t, strides)
+    rows = strides.reset_index(drop=True)
+    ptp = travel["ptp_px"].to_numpy(float)
+    order = ranked_strides(ptp, _reported(clip, "lateral_drift_pct")[0])
+    if not order.size:
+        return None
+    k = int(order[0])
+    stride = rows.iloc[k]
+    sign = 1.0 if stride[C.SIDE] == "left" else -1.0
+    frames = frontal_moments(pelvis, trunk, t, stride)
+    drift = _stride_drift_pct(pelvis, t, stride)
+    choice = _Choice(
+        stride=stride,
+        side=str(stride[C.SIDE]),
+        frames=frames,
+        values={
+            "peak_drift": {"drift_pct": float(sign * drift[frames["peak_drift"]])},
+            "peak_lean": {"lean_deg": float(sign * trunk[frames["peak_lean"]])},
+        },
+        numbers={"peak_drift": float(ptp[k]), "peak_lean": float(leans[k])},
+    )
+    return choice, drift
+
+
 def key_frames(clip: ClipAnalysis) -> list[KeyFrame]:
     """The key frames of one analysed clip (none for an unsuitable view or no usable stride).
 
@@ -278,36 +478,27 @@ def key_frames(clip: ClipAnalysis) -> list[KeyFrame]:
     view = clip.view.label
     if not len(strides) or view == "unsuitable":
         return []
+    strides = strides[np.isfinite(strides[C.TOE_OFF_S].to_numpy(float))]
+    if not len(strides):
+        return []
     leg_px = leg_length_px(tracks)
     t = tracks.time_s
-    if view == "side" and clip.view.facing not in ("left", "right"):
-        return []
+    drift = None
     if view == "side":
-        near = sagittal.near_side(tracks)
-        stride = typical_stride(strides, near)
-        if stride is None:
+        if clip.view.facing not in ("left", "right"):
             return []
-        side = str(stride[C.SIDE])
-        moments = side_moments(tracks, stride)
+        choice = _side_choice(clip, strides, leg_px)
         roll = side_roll_turn_deg(tracks, strides)
-        pts = sagittal.running_frame(tracks, facing=clip.view.facing, roll_deg=roll)
-        values = {k: _side_values(pts, i, side, leg_px) for k, i in moments.items()}
     else:
-        stride = typical_stride(strides)
-        if stride is None:
+        found = _frontal_choice(clip, strides)
+        if found is None:
             return []
-        side = str(stride[C.SIDE])
-        signals = frontal_signals(tracks, strides, view=view)
-        pelvis, trunk = signals["pelvis_travel"](side), signals["trunk_side"](side)
-        moments = frontal_moments(pelvis, trunk, t, stride)
+        choice, drift = found
         roll = frontal.camera_roll_deg(tracks, strides)
         roll = roll if np.isfinite(roll) else 0.0
-        drift = _stride_drift_pct(pelvis, t, stride)
-        sign = 1.0 if side == "left" else -1.0
-        values = {
-            "peak_drift": {"drift_pct": sign * float(drift[moments["peak_drift"]])},
-            "peak_lean": {"lean_deg": sign * float(trunk[moments["peak_lean"]])},
-        }
+    if choice is None or not choice.frames:
+        return []
+    moments = choice.frames
     pictures, plain = _pictures(clip, [t[i] for i in moments.values()])
     images = {}
     for key, i in moments.items():
@@ -315,12 +506,15 @@ def key_frames(clip: ClipAnalysis) -> list[KeyFrame]:
         image = draw.plain_canvas(tracks.width_px, tracks.height_px) if image is None else image
         image = np.array(image, copy=True)
         xy = tracks.image_xy_px[i]
+        values = choice.values[key]
         if view == "side":
-            draw_side_moment(image, xy, key, side, roll_deg=roll, leg_px=leg_px, values=values[key])
+            draw_side_moment(
+                image, xy, key, choice.side, roll_deg=roll, leg_px=leg_px, values=values
+            )
         else:
             ref = _reference_hips(tracks, i, drift, view) if key == "peak_drift" else None
             draw_frontal_moment(
-                image, xy, key, roll_deg=roll, leg_px=leg_px, ref_hip_xy=ref, values=values[key]
+                image, xy, key, roll_deg=roll, leg_px=leg_px, ref_hip_xy=ref, values=values
             )
         if clip.markers is not None and clip.markers.markers:
             draw_frame_markers(image, clip.markers, i)
@@ -328,32 +522,30 @@ def key_frames(clip: ClipAnalysis) -> list[KeyFrame]:
     box = crop_box(
         [tracks.image_xy_px[i] for i in moments.values()], tracks.width_px, tracks.height_px
     )
-    return [
-        KeyFrame(
-            key=key,
-            clip=clip.name,
-            side=side,
-            frame_index=i,
-            time_s=float(t[i]),
-            image=finish(images[key], box),
-            values=values[key],
-            plain=plain,
+    out = []
+    for key, i in moments.items():
+        metric = MOMENT_METRICS[key]
+        unit = registry.unit(metric)
+        reported, n = _reported(clip, metric)
+        number = choice.numbers.get(key)
+        out.append(
+            KeyFrame(
+                key=key,
+                clip=clip.name,
+                side=choice.side,
+                frame_index=int(i),
+                time_s=float(t[i]),
+                image=finish(images[key], box),
+                values=choice.values[key],
+                plain=plain,
+                metric=metric,
+                value=number if number is not None and np.isfinite(number) else None,
+                unit=unit,
+                reported=reported,
+                n_strides=n,
+            )
         )
-        for key, i in moments.items()
-    ]
-
-
-def _side_values(pts: np.ndarray, i: int, side: str, leg_px: float) -> dict[str, float]:
-    """What the side-view drawings show at frame ``i``, in the metrics' running frame."""
-    p = pts[i]
-    hips = _mid(p, "hip")
-    hip, knee = p[side_index(side, "hip")], p[side_index(side, "knee")]
-    ankle, heel = p[side_index(side, "ankle")], p[side_index(side, "heel")]
-    return {
-        "ahead_leg": float((heel[0] - hips[0]) / leg_px),
-        "knee_deg": float(sagittal.knee_flexion_deg(hip, knee, ankle)),
-        "thigh_deg": float(sagittal.segment_angle_deg(hip, knee)),
-    }
+    return out
 
 
 def _stride_drift_pct(pelvis_left_pct: np.ndarray, t: np.ndarray, stride: pd.Series) -> np.ndarray:

@@ -3,6 +3,13 @@
 One format with one owner (the analysis core). ``summary.json`` is validated against the JSON
 Schema shipped in ``gaitlab/schema/`` (``schema_version`` in every file). Later stages add keys;
 none renames or drops one.
+
+Two layers: this module holds the values every stage may make or read (:class:`Metric`,
+:class:`Evidence`, :class:`Finding`, :class:`Check`; it imports nothing of the pipeline), and
+:mod:`gaitlab.result.analysis` the assembled result (:class:`~gaitlab.result.analysis.ClipAnalysis`,
+:class:`~gaitlab.result.analysis.Pool`, :class:`~gaitlab.result.analysis.Analysis`), which
+carries the stages' outputs and sits above them. A metric is made through
+:func:`gaitlab.metrics.registry.make_metric`, never by calling :class:`Metric` directly.
 """
 
 from __future__ import annotations
