@@ -278,6 +278,8 @@ def score_clip(renders: Path, cache: Path, name: str) -> dict[str, Any]:
                 "mean_measured": float(np.mean(list(found.values()))) if found else None,
                 "mean_true": float(np.mean(list(true.values()))) if true else None,
             }
+        sign = _sign(cfg, "hip_weakness", "pelvic_drop_deg")
+        row["flag"] = _flag(sign, row["drop_gaitlab_events"], row["drop"]["mean_true"])
     if markers.layout == "side" and markers.near_side:
         side = markers.near_side
         tstr = truth_strides(truth, side)
@@ -296,6 +298,12 @@ def score_clip(renders: Path, cache: Path, name: str) -> dict[str, Any]:
             "n_strides_gaitlab_events": len(meas_gl.tilts),
         }
         row["tilt"]["change_err"] = row["tilt"]["change_measured"] - row["tilt"]["change_true"]
+        sign = _sign(cfg, "hip_tightness", "pelvic_tilt_change_deg")
+        row["flag"] = _flag(
+            sign,
+            {"mean_measured": row["tilt"]["change_measured_gaitlab_events"]},
+            row["tilt"]["change_true"],
+        )
         row["tilt"]["range_err"] = row["tilt"]["range_measured"] - row["tilt"]["range_true"]
         # hip extension against the pelvis: thigh (landmarks) minus tilt change
         thigh = _thigh_deg(run.tracks, side, view.facing or "right")
@@ -324,6 +332,34 @@ def score_clip(renders: Path, cache: Path, name: str) -> dict[str, Any]:
             "true": float(np.mean(true_peaks)) if true_peaks else None,
         }
     return row
+
+
+def _sign(cfg, pattern: str, metric: str):
+    """The configured sign of ``pattern`` on ``metric``."""
+    return next(x for x in getattr(cfg.findings, pattern).signs if x.metric == metric)
+
+
+def _flag(sign, measured: dict[str, Any], true_value: float | None) -> dict[str, Any]:
+    """Whether the sign is met end to end (gaitlab's events, mean over the stances or strides)
+    and on the truth: the finding flags the weak or tight renders and not the normal ones.
+    The clips are 5 s long, fewer stances than the findings' minimum per side, so the sign is
+    read here on the clip's mean however many stances it has."""
+    import operator
+
+    cmp = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}[
+        sign.comparison
+    ]
+    value = measured.get("mean_measured")
+    ok = value is not None and math.isfinite(value)
+    return {
+        "metric": sign.metric,
+        "threshold": sign.threshold,
+        "value": value if ok else None,
+        "measured": bool(cmp(value, sign.threshold)) if ok else None,
+        "true": bool(cmp(true_value, sign.threshold))
+        if true_value is not None and math.isfinite(true_value)
+        else None,
+    }
 
 
 def _on(times: np.ndarray, values: np.ndarray, value_times: np.ndarray) -> np.ndarray:
@@ -357,6 +393,8 @@ def summarise(rows: list[dict[str, Any]], split: str) -> dict[str, Any]:
     """Pooled errors over the clips of one split."""
     rs = [r for r in rows if r["split"] == split]
     drop_err = [e for r in rs if "drop" in r for e in r["drop"]["err"].values()]
+    drop_e2e = [e for r in rs if "drop" in r for e in r["drop_gaitlab_events"]["err"].values()]
+    flags = [r["flag"] for r in rs if "flag" in r and r["flag"]["true"] is not None]
     chg = [
         r["tilt"]["change_err"]
         for r in rs
@@ -377,6 +415,14 @@ def summarise(rows: list[dict[str, Any]], split: str) -> dict[str, Any]:
 
     return {
         "drop": pooled(drop_err),
+        "drop_gaitlab_events": pooled(drop_e2e),
+        "flags_agree": sum(f["measured"] == f["true"] for f in flags if f["measured"] is not None),
+        "flags": sum(f["measured"] is not None for f in flags),
+        "flags_unmeasured": [
+            r["clip"]
+            for r in rs
+            if "flag" in r and r["flag"]["true"] is not None and r["flag"]["measured"] is None
+        ],
         "tilt_change": pooled(chg),
         "tilt_range": pooled(rng),
         "clips": len(rs),
@@ -387,15 +433,27 @@ def _f(x: Any, spec: str = ".1f") -> str:
     return "-" if x is None or (isinstance(x, float) and not math.isfinite(x)) else format(x, spec)
 
 
+def _flag_cell(r: dict[str, Any]) -> str:
+    f = r.get("flag")
+    if not f:
+        return "-"
+    word = {True: "flag", False: "no flag", None: "-"}
+    return f"{_f(f['value'])} / {word[f['measured']]} ({word[f['true']]})"
+
+
 def markdown(rows: list[dict[str, Any]], summary: dict[str, Any]) -> str:
     lines = ["## Summary (held-out clips)", ""]
     h = summary["test"]
     lines += [
         "| what | clips/sides | mean abs error | max abs error | bias | target |",
         "|---|---|---|---|---|---|",
-        f"| pelvic drop, mean stance peak per side | {h['drop']['n']} | "
+        f"| pelvic drop, mean stance peak per side, on the true stance times | {h['drop']['n']} | "
         f"{_f(h['drop']['mae'], '.2f')} deg | {_f(h['drop']['max'], '.2f')} deg | "
         f"{_f(h['drop']['bias'], '+.2f')} | within 1.5 deg |",
+        f"| pelvic drop, end to end (gaitlab's own events) | {h['drop_gaitlab_events']['n']} | "
+        f"{_f(h['drop_gaitlab_events']['mae'], '.2f')} deg | "
+        f"{_f(h['drop_gaitlab_events']['max'], '.2f')} deg | "
+        f"{_f(h['drop_gaitlab_events']['bias'], '+.2f')} | within 1.5 deg |",
         f"| anterior tilt, change from standing | {h['tilt_change']['n']} | "
         f"{_f(h['tilt_change']['mae'], '.2f')} deg | {_f(h['tilt_change']['max'], '.2f')} deg | "
         f"{_f(h['tilt_change']['bias'], '+.2f')} | within 2 deg |",
@@ -408,11 +466,18 @@ def markdown(rows: list[dict[str, Any]], summary: dict[str, Any]) -> str:
         f"{_f(summary['tune']['tilt_change']['mae'], '.2f')} deg, range MAE "
         f"{_f(summary['tune']['tilt_range']['mae'], '.2f')} deg.",
         "",
+        f"The finding's sign (pelvic drop > 7 deg for hip weakness, tilt change > 10 deg for hip "
+        f"tightness), read on each clip's mean end to end, agrees with the truth on "
+        f"{h['flags_agree']} of {h['flags']} held-out clips where it had a value "
+        f"({summary['tune']['flags_agree']} of {summary['tune']['flags']} tuning clips); "
+        f"no value end to end (no stance or stride with both stickers on gaitlab's events): "
+        f"{', '.join(h['flags_unmeasured'] + summary['tune']['flags_unmeasured']) or 'none'}.",
+        "",
         "## Rear and front views: pelvic drop (deg, mean stance peak toward the swing side)",
         "",
         "| clip | split | note | reference | left meas / true | right meas / true | stances L/R | "
-        "stickers seen | centre RMS px |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "stickers seen | centre RMS px | end to end: mean / flag (true) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         if "drop" not in r and r["layout"] not in ("rear", "front"):
@@ -427,7 +492,8 @@ def markdown(rows: list[dict[str, Any]], summary: dict[str, Any]) -> str:
             f"| {r['clip']} | {r['split']} | {r['note']} | {r['reference']} | "
             f"{_f(d['measured'].get('left'))} / {_f(d['true'].get('left'))} | "
             f"{_f(d['measured'].get('right'))} / {_f(d['true'].get('right'))} | "
-            f"{d['n_stances'].get('left', 0)}/{d['n_stances'].get('right', 0)} | {seen} | {rms} |"
+            f"{d['n_stances'].get('left', 0)}/{d['n_stances'].get('right', 0)} | {seen} | {rms} "
+            f"| {_flag_cell(r)} |"
         )
     lines += [
         "",
@@ -436,8 +502,8 @@ def markdown(rows: list[dict[str, Any]], summary: dict[str, Any]) -> str:
         "| clip | split | note | camera behind (true / used) | change meas / true "
         "| range meas / true "
         "| standing tilt meas / mesh | hip ext. vs pelvis meas / true | stickers seen (ASIS, PSIS) "
-        "| centre RMS px |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| centre RMS px | end to end: change / flag (true) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         if r["view"] != "side":
@@ -453,7 +519,7 @@ def markdown(rows: list[dict[str, Any]], summary: dict[str, Any]) -> str:
             f"{_f(tl.get('change_true'))} | {_f(tl.get('range_measured'))} / "
             f"{_f(tl.get('range_true'))} | {_f(tl.get('standing_measured'))} / "
             f"{_f(tl.get('standing_true_mesh'))} | {_f(he.get('measured'))} / {_f(he.get('true'))} "
-            f"| {seen} | {rms} |"
+            f"| {seen} | {rms} | {_flag_cell(r)} |"
         )
     lines += [
         "",
