@@ -710,12 +710,6 @@ def _side_pair(
     )
 
 
-#: Shorts whose waistband sits at the hip joints, below the ASIS, as the filming guide asks: a
-#: flat sticker is painted on the skin, so the default waistband (10 cm above the hip joints)
-#: covered the ASIS and the PSIS of the first flat side render (no sticker seen at all).
-LOW_WAIST = Clothes(waist_above_hip_m=0.0)
-
-
 def marker_set() -> list[MarkerClip]:
     """Rendered runners with stickers: rear (flat PSIS), side (raised or flat, square or behind)."""
     c, r = rc.ClipSpec, dataclasses.replace
@@ -914,14 +908,7 @@ def marker_set() -> list[MarkerClip]:
         note="motion blur",
     )
     add(
-        c(
-            "mk_side_t15_behind_flat",
-            m,
-            LOW_WAIST,
-            tilt(tight, 15.0, 6.0),
-            behind_l,
-            rc.ROOM,
-        ),
+        c("mk_side_t15_behind_flat", m, Clothes(), tilt(tight, 15.0, 6.0), behind_l, rc.ROOM),
         _side_pair("left", ORANGE, GREEN, kind="flat", d=25.0),
         standing_clip_s=2.0,
         note="camera 25 deg behind the side, flat stickers",
@@ -940,7 +927,7 @@ def marker_set() -> list[MarkerClip]:
         note="camera 25 deg behind the side, raised markers",
     )
     add(
-        c("mk_side_t15_square_flat", m, LOW_WAIST, tilt(tight, 15.0, 6.0), side_l, rc.ROOM),
+        c("mk_side_t15_square_flat", m, Clothes(), tilt(tight, 15.0, 6.0), side_l, rc.ROOM),
         _side_pair("left", ORANGE, GREEN, kind="flat", d=25.0),
         standing_clip_s=2.0,
         note="square side view, flat stickers: the PSIS is edge-on",
