@@ -442,6 +442,8 @@ def _flag_cell(r: dict[str, Any]) -> str:
 
 
 def markdown(rows: list[dict[str, Any]], summary: dict[str, Any]) -> str:
+    from gaitlab.config import load_defaults
+
     lines = ["## Summary (held-out clips)", ""]
     h = summary["test"]
     lines += [
@@ -526,6 +528,16 @@ def markdown(rows: list[dict[str, Any]], summary: dict[str, Any]) -> str:
         "Missing stickers are reported, never invented: "
         + "; ".join(f"{r['clip']}: {', '.join(r['missing'])}" for r in rows if r["missing"])
         + ".",
+        "",
+        "A clip with no value end to end has no stance (drop) or stride (tilt) in which both "
+        "stickers were seen in at least "
+        f"{load_defaults().markers.min_coverage:.0%} of the frames, on gaitlab's own events. "
+        "Read the per-clip columns for why: stances L/R 0 with stickers seen well means the "
+        "events found no usable stance (rear-view events on renders, RESULTS_events.md); a "
+        "sticker seen in 70-75% of the frames means stances or strides fell under the coverage "
+        "(an 8 px sticker missed in scattered frames; a hand passing over a side-view ASIS "
+        "twice a stride); 0% means the sticker was not in view (a flat sticker painted on the "
+        "skin under the renderer's shirt and shorts).",
         "",
     ]
     return "\n".join(lines)
