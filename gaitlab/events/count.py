@@ -62,7 +62,11 @@ class Strides:
 
 
 def find_strides(
-    tracks: PoseTracks, *, view: ViewEstimate | None = None, settings: Settings | None = None
+    tracks: PoseTracks,
+    *,
+    view: ViewEstimate | None = None,
+    settings: Settings | None = None,
+    start_s: float | None = None,
 ) -> Strides:
     """Find the strides of a clip (or of a burst of its frames) from its raw landmarks.
 
@@ -74,12 +78,18 @@ def find_strides(
         The view, if already classified; None classifies it here.
     settings
         The ``[signals]`` and ``[events]`` sections are used; None for the shipped defaults.
+    start_s
+        Strides starting before this time are left out (a standing-still phase at the start
+        of the clip); None: none are.
     """
     cfg = settings if settings is not None else load_defaults()
     view = view if view is not None else classify_view(tracks)
     cleaned = clean(tracks, cfg.signals, view=view.label if view.label != "unsuitable" else None)
     contacts = detect_contacts(cleaned.tracks, view=view, settings=cfg.events)
     range_s = analysed_range_s(tracks, view)
+    if start_s is not None and tracks.n_frames:
+        first_s, last_s = range_s if range_s is not None else (start_s, float(tracks.time_s[-1]))
+        range_s = (max(first_s, start_s), last_s + 1.0)
     table = stride_table(contacts, cleaned.tracks, time_range_s=range_s)
     return Strides(view, cleaned, contacts, table, range_s)
 
