@@ -105,6 +105,10 @@ def timing_metrics(
     def summary(column: str, scale: float, sides: np.ndarray, ms_per_unit: float = 1.0):
         values = ok[column].to_numpy(float) * scale
         s = summarise_sides(values, sides, min_per_side=min_per_side)
+        if view.label != "side" and s.left is not None and s.right is not None:
+            # a rear or front view's events are not timed finely enough to tell sides apart
+            one = dataclasses.replace(s, left=None, right=None, asymmetry_pct=None)
+            return one, say("timing.sides_not_from_this_view")
         return resolve_sides(s, values, sides, error=error_ms / ms_per_unit, z=cfg.sides.z)
 
     stride_ms = float(np.median(ok[C.STRIDE_TIME_S])) * 1000 if len(ok) else float("nan")
