@@ -16,7 +16,7 @@ runs one video at a time with its numeric threads capped (OMP/MKL/OpenBLAS = 1,
 Never fails on time: it writes the figures to a JSON file and a Markdown table beside it.
 
 Full mode: the sample clip (12 s) and three 6 s cuts of it (from 0, 3 and 6 s), all re-encoded
-alike, and the 2.3 s 60 fps walking clip. ``--quick``: two 1.5 s cuts of the sample clip, for CI.
+alike, and the 2.3 s 60 fps walking clip. ``--quick``: two 2.5 s cuts of the sample clip, for CI.
 
 Usage::
 
@@ -36,6 +36,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from command import command_line, with_command
 
 from gaitlab.io import write_text_atomic
 
@@ -78,8 +80,8 @@ def make_folder(folder: Path, *, quick: bool) -> list[Path]:
     folder.mkdir(parents=True)
     encode = ("-an", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "18")
     if quick:
-        ffmpeg("-i", CLIP, "-t", "1.5", *encode, folder / "a.mp4")
-        ffmpeg("-ss", "6", "-i", CLIP, "-t", "1.5", *encode, folder / "b.mp4")
+        ffmpeg("-i", CLIP, "-t", "2.5", *encode, folder / "a.mp4")
+        ffmpeg("-ss", "6", "-i", CLIP, "-t", "2.5", *encode, folder / "b.mp4")
     else:
         # encoded alike, so that file size follows length (the batch sends large files first)
         ffmpeg("-i", CLIP, *encode, folder / "whole_12s.mp4")
@@ -145,7 +147,7 @@ def markdown(record: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="two 1.5 s clips, for CI")
+    parser.add_argument("--quick", action="store_true", help="two 2.5 s clips, for CI")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "batch.json")
     parser.add_argument("--repeats", type=int, default=1, help="runs of each variant (medians)")
     args = parser.parse_args()
@@ -180,6 +182,7 @@ def main() -> None:
 
         seconds = sum(probe(c).duration_s for c in clips)
         record = {
+            "command": command_line(),
             "quick": args.quick,
             "clips": [c.name for c in clips],
             "clip_seconds": round(seconds, 2),
@@ -209,7 +212,9 @@ def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(args.out, json.dumps(record, indent=2) + "\n")
-    write_text_atomic(args.out.with_suffix(".md"), markdown(record))
+    write_text_atomic(
+        args.out.with_suffix(".md"), with_command(markdown(record), record["command"])
+    )
     print(json.dumps(record, indent=2))
 
 

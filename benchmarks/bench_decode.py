@@ -13,7 +13,7 @@ Figures go to a JSON file; nothing here fails on time. ``--quick`` (for CI) deco
 once per reader and writes to ``benchmarks/results/quick/`` unless ``--out`` says otherwise::
 
     python benchmarks/bench_decode.py            # full: every frame, median of 3 runs
-    python benchmarks/bench_decode.py --quick --out /tmp/decode.json
+    python benchmarks/bench_decode.py --quick --out OUT/decode.json
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ import cv2
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a source tree without installing
+
+from command import command_line  # noqa: E402
 
 from gaitlab.io import write_json_atomic  # noqa: E402
 from gaitlab.video import iter_frames, probe  # noqa: E402
@@ -179,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         ]
     result = {
         "benchmark": "decode",
+        "command": command_line(),
         "what": "wall-clock ms per frame to decode to 8-bit RGB (BGR for OpenCV), opening "
         "included; median over runs, the readers taking turns",
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

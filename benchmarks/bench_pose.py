@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from command import command_line
 
 from gaitlab.io import write_text_atomic
 from gaitlab.pose.extract import extract_pose
@@ -246,6 +247,7 @@ def main() -> None:
                 wait_for_quiet(args.wait_quiet)
                 runs[name].append(variants[name]())
     record = {
+        "command": command_line(),
         "clip": clip.name,
         "quick": args.quick,
         "repeats": repeats,

@@ -33,6 +33,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from command import command_line, with_command
+
 from gaitlab.api import analyze, analyze_pose, analyze_tracks, assemble
 from gaitlab.config import load_defaults
 from gaitlab.io import write_json_atomic, write_text_atomic
@@ -144,6 +146,7 @@ def main() -> None:
     else:
         seconds["annotated_video"] = None
     record = {
+        "command": command_line(),
         "clip": "synthetic side + rear" if args.quick else CLIP.name,
         "quick": args.quick,
         "seconds": {k: None if v is None else round(v, 3) for k, v in seconds.items()},
@@ -157,7 +160,9 @@ def main() -> None:
         f"Python {platform.python_version()}",
     }
     write_json_atomic(args.out, record)
-    write_text_atomic(args.out.with_suffix(".md"), markdown(record))
+    write_text_atomic(
+        args.out.with_suffix(".md"), with_command(markdown(record), record["command"])
+    )
     print(json.dumps(record, indent=2))
 
 

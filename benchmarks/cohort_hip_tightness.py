@@ -11,7 +11,7 @@ Figures go to a JSON file and a Markdown file; nothing here fails. ``--quick`` (
 runners and writes to ``benchmarks/results/quick/`` unless ``--out`` says otherwise::
 
     python benchmarks/cohort_hip_tightness.py            # full: the test's 200 runners
-    python benchmarks/cohort_hip_tightness.py --quick --out /tmp/cohort.json
+    python benchmarks/cohort_hip_tightness.py --quick --out OUT/cohort.json
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a source tree without installing
+
+from command import command_line, with_command  # noqa: E402
 
 from gaitlab.io import write_json_atomic, write_text_atomic  # noqa: E402
 from tests.test_hip_tightness_cohort import (  # noqa: E402
@@ -124,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     result = {
         "benchmark": "cohort_hip_tightness",
+        "command": command_line(),
         "what": "synthetic consistency, not clinical accuracy: measured hip-tightness finding and "
         "signs against the rule applied to the synthetic truth, per severity band",
         "quick": args.quick,
@@ -138,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         },
     }
     write_json_atomic(out, result)
-    md = markdown(tables, errors, meta)
+    md = with_command(markdown(tables, errors, meta), result["command"])
     write_text_atomic(out.with_suffix(".md"), md)
     sys.stdout.write(md)
     sys.stdout.write(f"wrote {out} and {out.with_suffix('.md')}\n")

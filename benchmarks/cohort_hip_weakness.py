@@ -317,11 +317,14 @@ def main(argv: list[str] | None = None) -> int:
         for r in runners
         if r["status"] in ("flagged", "not_flagged") and (r["status"] == "flagged") != r["positive"]
     ]
+    from command import command_line, with_command  # here: the tests load this file as a module
+
     from gaitlab.io import write_json_atomic, write_text_atomic
 
+    result["command"] = command_line()
     out.parent.mkdir(parents=True, exist_ok=True)
     write_json_atomic(out, result)
-    write_text_atomic(out.with_suffix(".md"), table + "\n")
+    write_text_atomic(out.with_suffix(".md"), with_command(table + "\n", result["command"]))
     sys.stdout.write(table + "\n")
     return 0
 

@@ -13,7 +13,7 @@ Writes ``benchmarks/results/events_real.json`` and ``.md``; ``--quick`` (CI) sco
 clip only and writes to ``benchmarks/results/quick/`` unless ``--out`` says otherwise::
 
     python benchmarks/events_real.py
-    python benchmarks/events_real.py --quick --out /tmp/events_real.json
+    python benchmarks/events_real.py --quick --out OUT/events_real.json
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ and two variants on 6 s and writes to ``benchmarks/results/quick/`` unless ``--o
 otherwise::
 
     python benchmarks/robustness.py
-    python benchmarks/robustness.py --quick --out /tmp/robustness.json
+    python benchmarks/robustness.py --quick --out OUT/robustness.json
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a source tree without installing
+
+from command import command_line, with_command  # noqa: E402
 
 from gaitlab.io import write_json_atomic, write_text_atomic  # noqa: E402
 from gaitlab.quality.robustness import VARIANTS, Variant  # noqa: E402
@@ -107,7 +109,9 @@ def rerender(json_path: Path) -> Path:
     import json
 
     record = json.loads(json_path.read_text(encoding="utf-8"))
-    return write_text_atomic(json_path.with_suffix(".md"), markdown(record))
+    return write_text_atomic(
+        json_path.with_suffix(".md"), with_command(markdown(record), record.get("command"))
+    )
 
 
 def _yes(flag: bool) -> str:
@@ -153,7 +157,7 @@ def markdown(record: dict[str, Any]) -> str:
         "30 fps, 720 x 1280) altered with ffmpeg; each clip analysed once "
         "(`gaitlab.api.analyze`, then `gaitlab.quality.clip_checks`: the report's checks) and "
         f"checked once (`gaitlab.quality.preflight`: `gaitlab check`). {meta['date']}, "
-        f"{meta['machine']}, {meta['total_s']:.0f} s in all (`python benchmarks/robustness.py`).",
+        f"{meta['machine']}, {meta['total_s']:.0f} s in all.",
         "",
         "Rule: the headline values stay within tolerance of the original's (cadence 1%, angles "
         "3 deg, drift 15%; per-side values are not compared), or `gaitlab check` and the "
@@ -253,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
             }
         )
     record = {
+        "command": command_line(),
         "meta": {
             "date": dt.date.today().isoformat(),
             "machine": f"{platform.machine()} {os.cpu_count()} cpu, Python "
@@ -265,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         "all_passed": all(r["outcome"]["passed"] for r in rows if r["outcome"] is not None),
     }
     write_json_atomic(out, record)
-    write_text_atomic(out.with_suffix(".md"), markdown(record))
+    write_text_atomic(out.with_suffix(".md"), with_command(markdown(record), record["command"]))
     print(f"wrote {out} and {out.with_suffix('.md')}")
     return 0
 

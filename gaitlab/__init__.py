@@ -10,12 +10,10 @@ runner and the web app all call.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("gaitlab")
-except PackageNotFoundError:  # running from a source tree without installing
-    __version__ = "0.0.0+unknown"
+#: The one place the version is written: the build reads it from here (``[tool.hatch.version]``),
+#: so a source tree, an editable install and a wheel agree whatever the distribution is called
+#: (``gaitlab-running`` on PyPI; the import name is ``gaitlab``).
+__version__ = "0.1.0"
 
 __all__ = ["Analysis", "__version__", "analyze", "batch"]
 

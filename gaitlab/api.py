@@ -12,35 +12,34 @@ The command line, the batch runner and the web app are thin layers over :func:`a
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+import sys
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from gaitlab.config import Settings, as_settings
 from gaitlab.errors import GaitlabError
-from gaitlab.events import columns as C
-from gaitlab.events.count import find_strides
-from gaitlab.events.strides import shift_strides
-from gaitlab.findings.framework import PATTERNS, assess_pattern
-from gaitlab.metrics.frontal import frontal_metrics
-from gaitlab.metrics.sagittal import sagittal_metrics, with_key_frames
-from gaitlab.metrics.timing import timing_metrics
-from gaitlab.pose.body import leg_length_px
 from gaitlab.pose.extract import PoseResult, extract_pose
 from gaitlab.pose.model import ModelFile, find_model
 from gaitlab.pose.tracks import PoseTracks
-from gaitlab.quality import clip_checks
-from gaitlab.result import Finding, Metric
-from gaitlab.result.analysis import Analysis, ClipAnalysis, Pool
-from gaitlab.signals.clean import CleanResult, clean
-from gaitlab.signals.concat import concat_tracks
-from gaitlab.signals.view import ViewEstimate
+from gaitlab.quality.observe import CaptureFigures, CaptureObserver
+from gaitlab.result import Finding, Metric, ViewLabel
+from gaitlab.video import probe
 from gaitlab.video.info import VideoInfo
 from gaitlab.words import say
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from gaitlab.result.analysis import Analysis, ClipAnalysis, Pool
+    from gaitlab.signals.clean import CleanResult
+    from gaitlab.signals.view import ViewEstimate
 
 __all__ = [
     "Analysis",
@@ -61,6 +60,57 @@ __all__ = [
 
 ProgressFn = Callable[[str, int, int], None]
 
+#: What the analysis after the pose stage imports (SciPy and pandas: 1-2 s of CPU). Imported
+#: in a background thread while the pose pass runs (:func:`preload`), not at start-up.
+ANALYSIS_MODULES: tuple[str, ...] = (
+    "gaitlab.result.analysis",
+    "gaitlab.signals.clean",
+    "gaitlab.signals.concat",
+    "gaitlab.signals.view",
+    "gaitlab.events.count",
+    "gaitlab.metrics.timing",
+    "gaitlab.metrics.sagittal",
+    "gaitlab.metrics.frontal",
+    "gaitlab.findings.framework",
+    "gaitlab.quality.preflight",
+)
+
+
+def __getattr__(name: str) -> Any:
+    """The result classes, imported on first use (they bring pandas)."""
+    if name in ("Analysis", "ClipAnalysis", "Pool"):
+        from gaitlab.result import analysis
+
+        return getattr(analysis, name)
+    raise AttributeError(f"module 'gaitlab.api' has no attribute {name!r}")
+
+
+def _import_all(modules: Sequence[str]) -> None:
+    for name in modules:
+        importlib.import_module(name)
+
+
+def preload(modules: Sequence[str]) -> threading.Thread:
+    """Import ``modules`` in a background (daemon) thread and return it (join it before use;
+    a module imported meanwhile by another thread simply waits for the import to finish)."""
+    thread = threading.Thread(
+        target=_import_all, args=(tuple(modules),), name="gaitlab-preload", daemon=True
+    )
+    thread.start()
+    return thread
+
+
+@contextmanager
+def quick_handover(interval_s: float = 0.001) -> Iterator[None]:
+    """Hand the GIL on every ``interval_s`` (default 5 ms) while Python code runs beside the
+    pose pass, so its threads, which need the GIL briefly between model calls, do not wait."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(min(before, interval_s))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
+
 
 def analyze_clip(
     path: str | Path,
@@ -68,16 +118,28 @@ def analyze_clip(
     settings: Settings,
     *,
     progress: ProgressFn | None = None,
+    view: ViewLabel | None = None,
 ) -> ClipAnalysis:
-    """Run the pipeline on one clip: pose, then :func:`analyze_pose`."""
+    """Run the pipeline on one clip: pose, then :func:`analyze_pose` (``view``: the view the
+    clip shows, when a person has said so; None to find it).
+
+    The capture checks' measurements ride along the pose pass
+    (:class:`gaitlab.quality.observe.CaptureObserver`): the clip is decoded once.
+    """
     path = Path(path)
+    info = probe(path, slowmo_factor=settings.video.slowmo_factor)
+    checks = settings.checks
+    capture = CaptureObserver(info, burst_s=checks.burst_s, burst_max_fps=checks.burst_max_fps)
     pose = extract_pose(
         path,
         model,
         settings,
         progress=(lambda n, total: progress(path.name, n, total)) if progress else None,
+        observers=(capture,),
+        look_observers=(capture.look_at_pose,),
+        info=info,
     )
-    return analyze_pose(pose, settings, path=path)
+    return analyze_pose(pose, settings, path=path, capture=capture.figures(), view=view)
 
 
 def analyze_tracks(
@@ -124,9 +186,29 @@ def analyze_tracks(
     return analyze_pose(pose, settings, path=Path(name))
 
 
-def analyze_pose(pose: PoseResult, settings: Settings, *, path: Path) -> ClipAnalysis:
-    """Everything after the pose stage: view, cleaning, events, strides, metrics, checks."""
-    found = find_strides(pose.tracks, settings=settings)
+def analyze_pose(
+    pose: PoseResult,
+    settings: Settings,
+    *,
+    path: Path,
+    capture: CaptureFigures | None = None,
+    view: ViewLabel | None = None,
+) -> ClipAnalysis:
+    """Everything after the pose stage: view (found, or as ``view`` says), cleaning, events,
+    strides, metrics, checks.
+
+    ``capture``: the capture checks' measurements from the pose pass (None: measured from the
+    video file now, for clips that have one).
+    """
+    from gaitlab.events.count import find_strides
+    from gaitlab.metrics.sagittal import with_key_frames
+    from gaitlab.pose.body import leg_length_px
+    from gaitlab.quality.preflight import clip_checks
+    from gaitlab.result.analysis import ClipAnalysis
+    from gaitlab.signals.view import view_as_set
+
+    set_view = None if view is None else view_as_set(pose.tracks, view)
+    found = find_strides(pose.tracks, view=set_view, settings=settings)
     view, cleaned, strides = found.view, found.cleaned, found.table
     if view.label == "side" and view.facing is not None:
         leg_px = leg_length_px(cleaned.tracks)
@@ -142,11 +224,13 @@ def analyze_pose(pose: PoseResult, settings: Settings, *, path: Path) -> ClipAna
         strides=strides,
         metrics=metrics,
     )
-    return dataclasses.replace(clip, checks=clip_checks(clip, settings))
+    return dataclasses.replace(clip, checks=clip_checks(clip, settings, capture))
 
 
 def clean_tracks(tracks: PoseTracks, view: ViewEstimate, settings: Settings) -> CleanResult:
     """:func:`gaitlab.signals.clean.clean` with the ``[signals]`` settings, for this view."""
+    from gaitlab.signals.clean import clean
+
     return clean(tracks, settings.signals, view=view.label if view.label != "unsuitable" else None)
 
 
@@ -159,6 +243,11 @@ def clip_metrics(
     clip: str,
 ) -> dict[str, Metric]:
     """Timing metrics, plus the side-view or the rear/front-view metrics the view allows."""
+    from gaitlab.metrics.frontal import frontal_metrics
+    from gaitlab.metrics.sagittal import sagittal_metrics
+    from gaitlab.metrics.timing import timing_metrics
+    from gaitlab.pose.body import leg_length_px
+
     height_m = settings.runner.known_height_m
     min_steps = settings.findings.min_steps_per_side
     metrics = timing_metrics(
@@ -204,6 +293,13 @@ def pool_clips(clips: Sequence[ClipAnalysis], settings: Settings) -> tuple[Pool,
     over all their strides. Clips of one view that cannot pool stay apart (the finding then
     uses the one with the most usable strides).
     """
+    import pandas as pd
+
+    from gaitlab.events.strides import shift_strides
+    from gaitlab.pose.body import leg_length_px
+    from gaitlab.result.analysis import Pool
+    from gaitlab.signals.concat import concat_tracks
+
     groups: dict[tuple[str, str | None, int], list[ClipAnalysis]] = {}
     for clip in clips:
         if clip.view.label == "unsuitable":
@@ -249,6 +345,10 @@ def pool_clips(clips: Sequence[ClipAnalysis], settings: Settings) -> tuple[Pool,
 def _whole_strides_apart(members: Sequence[ClipAnalysis]) -> list[float]:
     """Gaps that put each clip's first foot strike a whole number of strides after the previous
     clip's last one, so the stride numbering behind cadence runs on across the join."""
+    import pandas as pd
+
+    from gaitlab.events import columns as C
+
     gaps = []
     for prev, nxt in itertools.pairwise(members):
         a, b = prev.strides, nxt.strides
@@ -280,6 +380,8 @@ def assess(
     Where clips of that view were pooled, the pool with the most usable strides is used;
     otherwise the single clip with the most.
     """
+    from gaitlab.findings.framework import PATTERNS, assess_pattern
+
     out = []
     for pattern in PATTERNS:
         pattern_cfg = settings.findings.pattern(pattern)
@@ -317,6 +419,7 @@ def analyze(
     config: Settings | Mapping[str, Any] | None = None,
     model: str | Path | None = None,
     progress: ProgressFn | None = None,
+    views: Sequence[ViewLabel | None] | None = None,
 ) -> Analysis:
     """Analyse one clip, or several clips of one session, into one assessment.
 
@@ -331,6 +434,9 @@ def analyze(
         A model name from the manifest or a path to a ``.task`` file; None for the config's.
     progress
         Called with ``(clip_name, frames_done, frames_total)``.
+    views
+        For each video, the view it shows (``side``, ``rear``, ``front``) when a person has
+        said so, or None to let the analysis find it; None: find every clip's view.
 
     Raises
     ------
@@ -342,7 +448,13 @@ def analyze(
     if not paths:
         raise GaitlabError(say("error.video.no_video_given"))
     model_file = find_model(model if model is not None else settings.pose.model)
-    clips = tuple(analyze_clip(p, model_file, settings, progress=progress) for p in paths)
+    views = list(views) if views is not None else [None] * len(paths)
+    # SciPy and pandas are imported while the first clip's pose pass runs.
+    importing = preload(ANALYSIS_MODULES)
+    clips = []
+    for p, v in zip(paths, views, strict=True):
+        with quick_handover() if importing.is_alive() else nullcontext():
+            clips.append(analyze_clip(p, model_file, settings, progress=progress, view=v))
     return assemble(clips, settings)
 
 
@@ -355,6 +467,8 @@ def assemble(
     >>> rear = analyze_tracks(rear_tracks, name="rear.mp4")          # doctest: +SKIP
     >>> assemble([side, rear], load_defaults()).findings             # doctest: +SKIP
     """
+    from gaitlab.result.analysis import Analysis
+
     settings = as_settings(config)
     clips = tuple(clips)
     pools = pool_clips(clips, settings)

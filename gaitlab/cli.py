@@ -25,8 +25,11 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: Rich's help formatting alone costs ~0.3 s at start-up
 )
-models_app = typer.Typer(help="List, verify and download pose models.", no_args_is_help=False)
+models_app = typer.Typer(
+    help="List, verify and download pose models.", no_args_is_help=False, rich_markup_mode=None
+)
 app.add_typer(models_app, name="models")
 
 EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
@@ -127,6 +130,13 @@ def analyze(
         bool,
         typer.Option("--video/--no-video", help="Write annotated.mp4 (skeleton drawn on)."),
     ] = True,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            help="Parts of the clip tracked at once (default: one per core; 1: one pass).",
+        ),
+    ] = None,
     runner: Annotated[
         str | None,
         typer.Option(
@@ -141,7 +151,10 @@ def analyze(
 ) -> None:
     """Analyse a running clip (or a side and a rear clip of one session) into OUT."""
     with user_errors(debug):
+        from concurrent.futures import ThreadPoolExecutor
+
         from gaitlab.api import analyze as run
+        from gaitlab.api import preload
         from gaitlab.config import load_config
         from gaitlab.words import say
 
@@ -159,30 +172,42 @@ def analyze(
             if not 0 < speed <= 12:
                 raise GaitlabError(say("error.cli.speed", value=speed))
             cfg = cfg.with_overrides({"runner": {"belt_speed_m_s": speed}}, where="--speed")
+        if workers is not None:
+            if workers < 1:
+                raise GaitlabError(say("error.cli.workers", value=workers))
+            cfg = cfg.with_overrides({"pose": {"chunks": workers}}, where="--workers")
+        if report:  # the report's libraries (matplotlib, Jinja2) load while the pose runs
+            preload(("gaitlab.report.write",))
         update, close = _progress_bar(progress)
         try:
             result = run(videos, config=cfg, model=model, progress=update)
         finally:
             close()
-        written = result.save(out)
+        # The landmark files and summary are written while the report is built and the
+        # annotated clip encoded (each in its own thread: they use different cores).
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gaitlab-save") as saver:
+            saving = saver.submit(result.save, out)
+            pages = {}
+            if report:
+                from gaitlab.report import write_report
+
+                update, close = _progress_bar(progress, unit="step")
+                try:
+                    pages = write_report(
+                        result,
+                        out,
+                        pdf=pdf,
+                        video=video,
+                        runner=(runner or "").strip() or None,
+                        session_date=when,
+                        progress=update,
+                    )
+                finally:
+                    close()
+            written = saving.result()
         print(describe(result))
         print(say("cli.wrote", what=written["summary"]))
-        if report:
-            from gaitlab.report import write_report
-
-            update, close = _progress_bar(progress, unit="step")
-            try:
-                pages = write_report(
-                    result,
-                    out,
-                    pdf=pdf,
-                    video=video,
-                    runner=(runner or "").strip() or None,
-                    session_date=when,
-                    progress=update,
-                )
-            finally:
-                close()
+        if pages:
             print(say("cli.wrote", what=", ".join(str(p) for p in pages.values())))
 
 
@@ -282,7 +307,9 @@ DataOpt = Annotated[
     Path,
     typer.Option("--data", help="The web app's data folder (database, uploads, reports)."),
 ]
-users_app = typer.Typer(help="Therapists' accounts of the web app.", no_args_is_help=True)
+users_app = typer.Typer(
+    help="Therapists' accounts of the web app.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(users_app, name="users")
 
 
@@ -303,6 +330,24 @@ def serve(
     ssl_keyfile: Annotated[
         Path | None, typer.Option("--ssl-keyfile", help="TLS private key (PEM).")
     ] = None,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allowed-host",
+            metavar="NAME",
+            help="A name or address other devices use to reach this server (repeatable; "
+            "required with --host 0.0.0.0). Other Host headers are refused.",
+        ),
+    ] = None,
+    trusted_proxy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trusted-proxy",
+            metavar="ADDRESS",
+            help="Address of a reverse proxy in front of gaitlab whose X-Forwarded-For header "
+            "names the client (repeatable); from anyone else the header is ignored.",
+        ),
+    ] = None,
     config: ConfigOpt = None,
     debug: DebugOpt = False,
 ) -> None:
@@ -310,9 +355,11 @@ def serve(
     with user_errors(debug):
         from gaitlab.config import load_config
         from gaitlab.web import server
+        from gaitlab.web.hosts import hosts_to_allow
         from gaitlab.words import say
 
         load_config(config)  # a bad file fails here, not in every analysis
+        hosts_to_allow(host, allowed_host or ())  # so does a missing --allowed-host
         warning = server.tls_warning(host, tls=ssl_certfile is not None)
         if warning:
             print(say("cli.warning", message=warning), file=sys.stderr, flush=True)
@@ -324,6 +371,7 @@ def serve(
         server.run(
             data_dir=data, host=host, port=port, workers=workers, max_upload_mb=max_upload_mb,
             config_path=config, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile,
+            allowed_hosts=tuple(allowed_host or ()), trusted_proxies=tuple(trusted_proxy or ()),
             log_level="info" if debug else "warning",
         )  # fmt: skip
 
@@ -361,7 +409,7 @@ def users_passwd(
     data: DataOpt = Path("gaitlab-data"),
     debug: DebugOpt = False,
 ) -> None:
-    """Set a new password for an account (its logins end)."""
+    """Set a new password for an account (its logins end and its API tokens are revoked)."""
     with user_errors(debug):
         from gaitlab.web import server
         from gaitlab.words import say
@@ -565,6 +613,7 @@ def users_solo(
 labels_app = typer.Typer(
     help="Hand labels of gait events: contact sheets of the feet, label files.",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(labels_app, name="labels")
 

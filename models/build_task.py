@@ -16,14 +16,15 @@ to import), so this script runs in a separate virtual environment with that vers
 Usage (one command; it creates the environment, installs ``mediapipe==0.10.21`` from PyPI, and
 runs itself again inside it)::
 
-    python models/build_task.py --out /tmp/rebuilt --venv /work/scratch/mp01021
+    python models/build_task.py --out OUT --venv VENV
 
 or, by hand, the same in two steps::
 
     python -m venv VENV && VENV/bin/pip install mediapipe==0.10.21
-    VENV/bin/python models/build_task.py --out /tmp/rebuilt
+    VENV/bin/python models/build_task.py --out OUT
 
-The environment must live outside the repository. The zip is not byte-reproducible (member
+``OUT`` is the folder for the rebuilt bundle and ``VENV`` the environment's folder, which must
+live outside the repository. The zip is not byte-reproducible (member
 timestamps), so compare a rebuild with the shipped file by output: ``models/compare_bundles.py``.
 """
 

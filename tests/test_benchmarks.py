@@ -20,7 +20,13 @@ def run_benchmark(script: str, out: Path, *extra: str) -> dict:
         timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    return json.loads(out.read_text())
+    record = json.loads(out.read_text())
+    # the command that made the results, as typed from the checkout's top, heads the Markdown
+    assert record["command"].startswith(f"python benchmarks/{script} --quick --out "), record
+    page = out.with_suffix(".md")
+    if page.exists():
+        assert f"Command: `{record['command']}`" in page.read_text().splitlines()[:3]
+    return record
 
 
 def test_pose_benchmark_quick(tmp_path):
@@ -29,6 +35,37 @@ def test_pose_benchmark_quick(tmp_path):
     assert set(ms) == {"decode", "bare_inference", "naive_loop", "gaitlab_pose"}
     assert all(v > 0 for v in ms.values())
     assert record["ratios"]["gaitlab_pose_over_bare"] > 0
+
+
+def test_speed_benchmark_quick(tmp_path):
+    """The whole job's benchmark: every run timed once on a 2 s clip, figures and page written."""
+    record = run_benchmark("bench_speed.py", tmp_path / "speed.json")
+    (clip,) = record["clips"].values()
+    assert set(clip["wall_s"]) == {
+        "bare_inference",
+        "naive_loop",
+        "analyze_no_video",
+        "analyze_no_video_one_pass",
+        "analyze",
+        "check",
+    }
+    assert all(v > 0 for v in clip["wall_s"].values())
+    assert all(v > 0 for v in clip["cpu_s"].values())
+    assert clip["ratios"]["analyze_no_video_over_bare"] > 0
+    assert set(record["startup"]["wall_s"]) == {"help", "import"}
+    page = (tmp_path / "speed.md").read_text()
+    assert "load average" in page
+    assert record["command"].startswith("python benchmarks/bench_speed.py --quick")
+    assert f"Command: `{record['command']}`" in page.splitlines()[:4]
+
+
+def test_pose_chunks_benchmark_quick(tmp_path):
+    """Chunked against single pass on 8 s of the sample: compared, written, never failing."""
+    record = run_benchmark("pose_chunks.py", tmp_path / "pose_chunks.json")
+    (runs,) = record["clips"].values()
+    two = runs["2 chunks"]
+    assert two["px_median"] is not None and two["px_median"] >= 0
+    assert "cadence_spm" in two["metrics"] and isinstance(two["findings_same"], bool)
 
 
 def test_decode_benchmark_quick(tmp_path):

@@ -10,12 +10,21 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
-PROBE = """
+#: The distribution's name on PyPI ("gaitlab" there is an unrelated project); the import
+#: name and the command stay ``gaitlab``.
+DISTRIBUTION = "gaitlab-running"
+
+PROBE = f"""
+DISTRIBUTION = {DISTRIBUTION!r}
+import importlib.metadata as md
 import gaitlab, gaitlab.pose.model as m
 model = m.find_model()
 print(gaitlab.__file__)
 print(model.path)
 print(model.source, model.verified, model.sha256)
+dist = md.distribution(DISTRIBUTION)
+print(dist.version, gaitlab.__version__)
+print(*sorted(e.group + ":" + e.name + "=" + e.value for e in dist.entry_points))
 """
 
 
@@ -37,7 +46,8 @@ def test_wheel_ships_the_model_and_an_installed_copy_finds_it(tmp_path):
         check=True,
         capture_output=True,
     )
-    (wheel,) = wheel_dir.glob("gaitlab-*.whl")
+    (wheel,) = wheel_dir.glob("*.whl")
+    assert wheel.name.startswith(DISTRIBUTION.replace("-", "_") + "-"), wheel.name
     names = zipfile.ZipFile(wheel).namelist()
     assert "gaitlab/_models/pose_landmarker_full.task" in names
     assert "gaitlab/_models/manifest.toml" in names
@@ -76,3 +86,6 @@ def test_wheel_ships_the_model_and_an_installed_copy_finds_it(tmp_path):
     source, verified, sha = out[2].split()
     assert (source, verified) == ("package", "True")
     assert sha.startswith("0db1221a")
+    metadata_version, module_version = out[3].split()
+    assert metadata_version == module_version  # one version, written once
+    assert out[4].split() == ["console_scripts:gaitlab=gaitlab.cli:main"]

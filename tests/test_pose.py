@@ -10,15 +10,10 @@ import numpy as np
 import pytest
 
 from gaitlab.errors import ModelError
-from gaitlab.pose.landmarker import (
-    PeopleLook,
-    open_landmarker,
-    result_arrays,
-    sight_people,
-    to_mp_image,
-)
+from gaitlab.pose.landmarker import open_landmarker, result_arrays, to_mp_image
 from gaitlab.pose.landmarks import INDEX
 from gaitlab.pose.model import find_model
+from gaitlab.pose.people import LookSchedule, PeopleLook, look_at_people
 from gaitlab.pose.tracks import PoseTracks
 
 DATA = Path(__file__).parent / "data"
@@ -105,8 +100,10 @@ def _people_look_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name == "gaitlab-people-look" and t.is_alive()]
 
 
-def test_people_look_in_background_sees_what_sight_people_sees():
-    """The background look hands back exactly the sightings of the same look done in line.
+def test_people_look_in_background_sees_what_the_look_in_line_sees():
+    """The background look (frames handed over in any order, as chunks tracked at once hand
+    them) finds exactly what the same look done in line finds: the analysis and ``gaitlab
+    check`` count the same people.
 
     Frames 0, 120 and 140 of the two-people clip: nobody found, the walker, the walker and the
     man on the box. MediaPipe on the CPU is deterministic, so the numbers are equal.
@@ -116,29 +113,50 @@ def test_people_look_in_background_sees_what_sight_people_sees():
     with iter_frames(DATA / "two_people_walk_and_jump.mp4", every_nth=20, max_frames=8) as it:
         frames = [f for i, f in enumerate(it) if i in (0, 6, 7)]
     model = find_model().path
-    inline = sight_people(frames, model)
-    with PeopleLook(model) as look:
-        for frame in frames:
+    size = (1768, 994)
+    inline = look_at_people(frames, model, frame_size_px=size)
+    with PeopleLook(model, frame_size_px=size) as look:
+        for frame in reversed(frames):
             look.add(frame)
         background = look.result()
     assert look.n_frames == 3
-    assert [s.time_s for s in inline] == [frames[1].time_s] + [frames[2].time_s] * 2
-    assert len(background) == len(inline)
-    for a, b in zip(inline, background, strict=True):
-        assert a.time_s == b.time_s
-        np.testing.assert_array_equal(a.box_xyxy_px, b.box_xyxy_px)
-        np.testing.assert_array_equal(a.ankle_diff_px, b.ankle_diff_px)
+    assert [len(f.poses) for f in inline.frames] == [0, 1, 2]
+    assert background.n_others == inline.n_others >= 1
+    assert background.runner is not None and inline.runner is not None
+    np.testing.assert_array_equal(background.runner.centres_px, inline.runner.centres_px)
+    for a, b in zip(inline.frames, background.frames, strict=True):
+        assert a.time_s == b.time_s and len(a.poses) == len(b.poses)
+        for pa, pb in zip(a.poses, b.poses, strict=True):
+            np.testing.assert_array_equal(pa[0], pb[0])
     assert not _people_look_threads()
+
+
+def test_look_schedule_picks_the_frames_seeking_picks():
+    """The pose pass picks its look frames from the stream by the rule the seeking reader
+    follows (first frame at or after each target less half a period)."""
+    from gaitlab.video import frames_at, iter_frames, probe
+
+    clip = DATA / "side_walk_60fps.mp4"
+    info = probe(clip)
+    schedule = LookSchedule.for_clip(info.duration_s, info.fps, 10)
+    picked, previous = [], None
+    with iter_frames(clip) as it:
+        for frame in it:
+            if schedule.wants(frame.time_s, previous):
+                picked.append(frame.time_s)
+            previous = frame.time_s
+    sought = [f.time_s for f in frames_at(clip, schedule.times_s)]
+    assert len(picked) == 10 and picked == pytest.approx(sought, abs=1e-9)
 
 
 def test_people_look_reports_a_bad_model_and_stops_when_left_early(tmp_path):
     bad = tmp_path / "not_a_model.task"
     bad.write_bytes(b"not a model")
-    with PeopleLook(bad) as look, pytest.raises(ModelError):
+    with PeopleLook(bad, frame_size_px=(64, 64)) as look, pytest.raises(ModelError):
         look.result()
     # leaving the block early (an error while tracking) stops the thread without waiting for
     # frames that never come
-    with pytest.raises(RuntimeError), PeopleLook(find_model().path) as look:
+    with pytest.raises(RuntimeError), PeopleLook(find_model().path, frame_size_px=(64, 64)) as look:
         look.add(type("F", (), {"time_s": 0.0, "rgb": np.zeros((64, 64, 3), np.uint8)})())
         raise RuntimeError("tracking failed")
     assert not _people_look_threads()

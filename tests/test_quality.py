@@ -14,8 +14,10 @@ import pytest
 
 from gaitlab.api import analyze_tracks
 from gaitlab.config import load_defaults
+from gaitlab.pose import people as look
 from gaitlab.pose.landmarker import PersonSighting, RunnerChoice
 from gaitlab.pose.landmarks import INDEX
+from gaitlab.pose.tracks import PoseTracks
 from gaitlab.quality import (
     CHECK_NAMES,
     CheckSettings,
@@ -29,10 +31,9 @@ from gaitlab.quality import (
     check_view,
     check_whole_body,
     clip_checks,
-    look,
     measure,
 )
-from gaitlab.quality.preflight import roll_from_tracks
+from gaitlab.quality.preflight import roll_from_tracks, strides_timed, usable_strides
 from gaitlab.synthetic import RunnerSpec, generate_run
 from gaitlab.words import entry
 from tests.conftest import REPO, TWO_PEOPLE, run_ffmpeg, run_gaitlab
@@ -287,6 +288,41 @@ def test_clip_checks_of_landmarks_only():
     assert checks["strides"].status == "pass" and checks["strides"].value >= 9
     # side views without a video: the metrics' bounce-axis roll, within 0.8 deg (its accuracy)
     assert checks["tilt"].value == pytest.approx(2.0, abs=0.8)
+
+
+# ------------------------------------------------------------ strides: check = analyze
+def _burst_of(tracks: PoseTracks, burst_s: float, max_fps: float) -> PoseTracks:
+    """The frames ``gaitlab check`` tracks: ``burst_s`` at mid-clip, at most ``max_fps``."""
+    every = max(1, round(tracks.fps / max_fps))
+    n = round(burst_s * tracks.fps)
+    start = max(0, (tracks.n_frames - n) // 2)
+    pick = slice(start, start + n, every)
+    return tracks.replace(
+        time_s=tracks.time_s[pick],
+        image_xy_px=tracks.image_xy_px[pick],
+        world_xyz_m=tracks.world_xyz_m[pick],
+        visibility=tracks.visibility[pick],
+        presence=tracks.presence[pick],
+        fps=tracks.fps / every,
+    )
+
+
+@pytest.mark.parametrize(
+    "name", ["male_side", "side_walk_60fps", "side_track_screenrec", "rear_park_snow"]
+)
+def test_check_counts_the_strides_analyze_finds_on_the_same_frames(name):
+    """On the burst ``check`` tracks, and on a whole clip, the strides check counts exactly the
+    usable strides ``analyze`` finds in the same landmarks (real clips' cached tracks)."""
+    cfg = load_defaults()
+    tracks = PoseTracks.load_npz(REPO / "tests" / "data" / f"{name}.tracks.npz")
+    burst = _burst_of(tracks, cfg.checks.burst_s, cfg.checks.burst_max_fps)
+    for frames in (burst, tracks):
+        assert usable_strides(frames, cfg) == analyze_tracks(frames, cfg, name=name).usable_steps()
+    if name == "male_side":  # a clip with strides in its burst: the check's figure is that count
+        counted = usable_strides(burst, cfg)
+        assert min(counted.values()) >= 2
+        usable, expected, _ = strides_timed(burst, cfg, step_hz=168.9 / 60)
+        assert usable == min(counted.values()) and expected >= usable
 
 
 # --------------------------------------------------------------------------- gaitlab check

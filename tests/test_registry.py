@@ -20,7 +20,7 @@ from gaitlab.metrics import registry
 from gaitlab.metrics.registry import METRICS, make_metric
 from gaitlab.report.html import metric_label
 from gaitlab.synthetic import RunnerSpec, generate_run
-from gaitlab.web.pages_history import metric_title
+from gaitlab.web.wording import metric_title
 from gaitlab.words import catalogue, entry, say
 
 PACKAGE = Path(gaitlab.__file__).parent

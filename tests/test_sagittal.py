@@ -36,7 +36,7 @@ from gaitlab.pose.landmarks import INDEX, MIRROR_INDEX
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.signals.clean import clean
 from gaitlab.signals.view import classify_view
-from gaitlab.synthetic import RunnerSpec, SyntheticRun, generate_run
+from gaitlab.synthetic import RunnerSpec, SyntheticRun, cohort, generate_run, spec_problems
 from gaitlab.synthetic.kinematics import FWD, build_model, pose_at
 
 from .mirror import mirror_tracks
@@ -79,26 +79,52 @@ TOL_TRUE_EVENTS = {
     "contact_length_leg": 0.01,
 }
 
-#: Tolerances through the whole pipeline (events detected). The event detector is another
-#: module; these tolerances allow it 20 ms per event (on these clean runners it times events to
-#: 3-16 ms on average, when this was written). At the strike the heel moves with the belt at
-#: 2-3 leg lengths/s, so 20 ms moves it by up to 0.06 leg lengths; just before the strike the
-#: knee straightens at 300-500 deg/s, so the angles *at* the strike move by up to 10 deg and
-#: the foot turns by up to 8 deg; contact length follows contact time (40 ms in 250, 16%).
-#: Peaks (knee, thigh) and stride-long quantities hardly depend on event timing and keep tight
-#: tolerances.
+#: Tolerances through the whole pipeline (events detected), measured: the largest error over
+#: 81 runs (the three runners below and 24 runners sampled from PIPELINE_RANGES with seeds 515
+#: and 9091, each at 30, 60 and 120 fps) plus about 10 %; held-out runners of another seed
+#: (HELD_OUT_SEED) must meet them (:func:`test_held_out_runners_meet_the_pipeline_tolerances`).
+#: At the strike the detector's timing moves the angles *at* the strike: at 30 fps by up to
+#: 7.0 deg (shank, knee) and 7.4 deg (foot), at 60 fps and more by up to 3.2 (shank),
+#: 4.8 (knee; it reads 2-5 deg high at every frame rate) and 2.6 deg (foot); hence a 30 fps
+#: tolerance for those three (at 30 fps the foot angle's error is as wide as the gap between
+#: the strike-pattern cut-offs, which the metric's accuracy sentence says). Peaks (knee, thigh)
+#: and stride-long quantities hardly depend on event timing and keep tight tolerances.
 TOL_PIPELINE = {
-    "foot_strike_ahead_leg": 0.06,
-    "toe_off_behind_leg": 0.06,
-    "shank_angle_strike_deg": 10.0,
-    "knee_flexion_strike_deg": 12.0,
-    "knee_flexion_peak_stance_deg": 1.5,
-    "hip_extension_deg": 1.5,
-    "foot_angle_strike_deg": 8.0,
-    "trunk_forward_lean_deg": 0.5,
-    "step_length_leg": 0.03,  # relative
-    "contact_length_leg": 0.16,  # relative
+    "foot_strike_ahead_leg": 0.08,  # largest 0.071
+    "toe_off_behind_leg": 0.045,  # 0.036
+    "shank_angle_strike_deg": 3.5,  # 3.2
+    "knee_flexion_strike_deg": 5.5,  # 4.8
+    "knee_flexion_peak_stance_deg": 1.0,  # 0.2, against the model's mid-stance peak (below)
+    "hip_extension_deg": 1.0,  # 0.87
+    "foot_angle_strike_deg": 3.0,  # 2.6
+    "trunk_forward_lean_deg": 0.1,  # 0.0
+    "step_length_leg": 0.01,  # relative; 0.006
+    "contact_length_leg": 0.1,  # relative; 0.08
 }
+#: At 30 fps (one frame is 33 ms) the angles at the strike: largest 7.0, 7.0 and 7.4 deg.
+TOL_PIPELINE_30FPS = TOL_PIPELINE | {
+    "shank_angle_strike_deg": 8.0,
+    "knee_flexion_strike_deg": 8.0,
+    "foot_angle_strike_deg": 8.0,
+}
+#: Share of stance with the ankle behind the hips: largest error 3.8 points.
+TOL_STANCE_BEHIND_PCT = 4.5
+#: Runners sampled across the side-view ranges (no tracking noise: the metric and the events).
+PIPELINE_RANGES = dict(
+    duration_s=8.0,
+    phase_offset=(0.0, 1.0),
+    facing=["left", "right"],
+    hip_extension_deg=(2.0, 20.0),
+    overstride_leg=(0.05, 0.4),
+    contact_time_ms=(200.0, 290.0),
+    cadence_spm=(155.0, 185.0),
+    foot_angle_strike_deg=(-10.0, 20.0),
+    trunk_forward_lean_deg=(0.0, 15.0),
+    knee_flexion_strike_deg=(5.0, 25.0),
+    knee_flexion_peak_stance_deg=(32.0, 50.0),
+)
+#: A seed the tolerances above were not set on.
+HELD_OUT_SEED = 4242
 
 #: phase_offset 0.1: no frame falls exactly on an event instant (at 60 fps and 180 steps/min
 #: frames and events coincide otherwise, and the synthetic runner's knee is not defined exactly
@@ -196,19 +222,51 @@ def test_metrics_match_truth_with_true_events(runner: str, fps: float):
     assert m["stance_behind_hips_pct"].value == pytest.approx(true_stance_behind_pct(spec), abs=1)
 
 
+def expected_value(run: SyntheticRun, name: str) -> float:
+    """The synthetic truth of a measured metric.
+
+    ``knee_flexion_peak_stance_deg``: the motion model's mid-stance peak, which is the spec's
+    value by construction (the knee rises to it by 45 % of stance). The truth key of that name
+    is the largest flexion over the whole stance, and on some runners the model bends the
+    knee further at toe-off (up to 12 deg more), which is push-off, not the stance peak the
+    metric reads (20-80 % of stance).
+    """
+    if name == "knee_flexion_peak_stance_deg":
+        return float(run.truth.spec.knee_flexion_peak_stance_deg)
+    return float(run.truth.values[TRUTH[name]])
+
+
+def check_pipeline(spec: RunnerSpec) -> None:
+    """Every side-view metric of a run through the pipeline, within its tolerance."""
+    run = generate_run(spec)
+    m, _ = pipeline(run.clean_tracks)
+    tolerances = TOL_PIPELINE_30FPS if spec.fps < 45 else TOL_PIPELINE
+    wrong = {}
+    for name in TRUTH:
+        truth = expected_value(run, name)
+        tol = tolerances[name]
+        if name in ("step_length_leg", "contact_length_leg"):
+            tol = tol * truth  # relative
+        if m[name].value is None or abs(m[name].value - truth) > tol:
+            wrong[name] = (m[name].value, truth, tol)
+    assert not wrong, wrong
+    assert m["stance_behind_hips_pct"].value == pytest.approx(
+        true_stance_behind_pct(spec), abs=TOL_STANCE_BEHIND_PCT
+    )
+
+
 @pytest.mark.parametrize("fps", [30.0, 60.0, 120.0])
 @pytest.mark.parametrize("runner", sorted(RUNNERS))
 def test_metrics_match_truth_through_the_pipeline(runner: str, fps: float):
-    spec = dataclasses.replace(RUNNERS[runner], fps=fps)
-    run = generate_run(spec)
-    m, _ = pipeline(run.clean_tracks)
-    for name, key in TRUTH.items():
-        truth = run.truth.values[key]
-        tol = TOL_PIPELINE[name]
-        if name.endswith("_leg") and name.startswith(("step", "contact")):
-            tol = tol * truth  # relative
-        assert m[name].value == pytest.approx(truth, abs=tol), name
-    assert m["stance_behind_hips_pct"].value == pytest.approx(true_stance_behind_pct(spec), abs=8)
+    check_pipeline(dataclasses.replace(RUNNERS[runner], fps=fps))
+
+
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_held_out_runners_meet_the_pipeline_tolerances(index: int):
+    """Runners of a seed the tolerances were not set on, one at 30 and one at 60 fps."""
+    specs = [s for s in cohort(12, seed=HELD_OUT_SEED, **PIPELINE_RANGES) if not spec_problems(s)]
+    for fps in (30.0, 60.0):
+        check_pipeline(dataclasses.replace(specs[index], fps=fps))
 
 
 def test_noisy_tracks_with_dropouts_and_swaps_stay_within_tolerance():

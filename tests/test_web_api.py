@@ -29,9 +29,10 @@ from typer.testing import CliRunner
 
 from gaitlab.config import load_defaults
 from gaitlab.web import accounts, db, jobs, tokens
-from gaitlab.web.api import PREFIX, api_routes
 from gaitlab.web.app import WebSettings, create_app
+from gaitlab.web.routers.api import PREFIX, api_routes
 from gaitlab.web.server import add_user
+from tests.test_web import ALLOWED_HOSTS
 
 PASSWORD = "correct horse battery"
 
@@ -39,12 +40,26 @@ PASSWORD = "correct horse battery"
 #: the 3.8 deg minimal detectable change, 6.0 -> 14 is far above it.
 HIP_DEG = {"2026-09-01": 5.5, "2026-09-15": 6.0, "2026-10-13": 14.0}
 
-#: A report page with one key frame, as gaitlab.report writes them (an 1x1 JPEG-ish payload).
-REPORT_HTML = (
-    '<html><body><figure class="keyframe" data-key="toe_off">'
-    '<img src="data:image/jpeg;base64,/9j/4AAQ" width="1" height="1" alt="Toe-off {date}">'
-    "<figcaption>Toe-off</figcaption></figure></body></html>"
+#: A report page (the key frames are files listed in keyframes/index.json).
+REPORT_HTML = "<html><body><h1>Report of {date}</h1></body></html>"
+#: A 1 x 1 PNG, as a key frame's picture.
+PNG_1PX = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a48e0000000049454e44ae426082"
 )
+
+
+def write_keyframe(out_dir: Path, date: str) -> None:
+    """One key frame and its index, as the report writes them."""
+    (out_dir / "keyframes").mkdir()
+    (out_dir / "keyframes" / "side-toe_off.png").write_bytes(PNG_1PX)
+    entry = {
+        "file": "keyframes/side-toe_off.png", "clip": "side.mp4", "moment": "toe_off",
+        "side": "left", "frame": 31, "time_s": 1.033, "caption": f"Toe-off {date}",
+        "metric": "hip_extension_deg", "value": 6.0, "unit": "deg",
+    }  # fmt: skip
+    index = {"schema": 1, "frames": [entry]}
+    (out_dir / "keyframes" / "index.json").write_text(json.dumps(index))
 
 
 @pytest.fixture(scope="module")
@@ -83,10 +98,14 @@ def run_queued(app: Any, summary_of: Callable[[str], dict[str, Any]]) -> list[st
     conn = db.connect(layout.db_path)
     states = []
 
-    def analyze(clips: list[Path], out_dir: Path, *, config: Any, progress: Any) -> None:
+    def analyze(
+        clips: list[Path], out_dir: Path, *, config: Any, progress: Any, views: Any, **names: str
+    ) -> None:
+        assert names == {"runner": db.job_session(conn, job)[1].name, "session_date": date}
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "report.html").write_text(REPORT_HTML.format(date=date))
         (out_dir / "summary.json").write_text(json.dumps(summary_of(date)))
+        write_keyframe(out_dir, date)
 
     try:
         while (job := db.claim_next(conn, os.getpid())) is not None:
@@ -147,6 +166,7 @@ def world(
             workers=0,
             max_upload_mb=1.0,
             checks_fn="tests.test_web_api:passing_checks",
+            allowed_hosts=ALLOWED_HOSTS,
         )
     )
     alice = Account(app, data, "alice", short_clip, summaries)
@@ -284,7 +304,7 @@ def test_schema_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
     token = accounts.issue_token(tmp_path, "alice", "script")  # opens and migrates the folder
     conn = db.connect(path)
     try:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION == 3
         assert tokens.user_of_token(conn, token) == db.User("u1", "alice", "hash", solo=False)
         db.migrate(conn)  # a no-op now
         conn.execute(f"PRAGMA user_version={db.SCHEMA_VERSION + 1}")
@@ -376,18 +396,22 @@ def test_openapi_describes_every_api_route(world: tuple[Any, Account, Account]) 
     upload = spec["paths"][f"{PREFIX}/sessions/{{session_id}}/clips"]["post"]
     assert "multipart/form-data" in upload["requestBody"]["content"]
     assert {"201", "400", "401", "403", "404", "413", "415"} <= set(upload["responses"])
-    assert all(isinstance(r, APIRoute) for r in api_routes(app))
+    assert all(isinstance(r.original_route, APIRoute) for r in api_routes(app))
 
 
 @contextlib.contextmanager
-def serve_on_loopback(app: Any) -> Iterator[str]:
-    """Serve ``app`` with uvicorn on 127.0.0.1 (a free port) in a thread; yields the base URL."""
+def serve_on_loopback(app: Any, **options: Any) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on 127.0.0.1 (a free port) in a thread; yields the base URL.
+    ``options``: more of ``uvicorn.Config``'s (the address and port are this function's)."""
     import uvicorn
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    options = {"log_level": "error"} | {
+        k: v for k, v in options.items() if k not in ("host", "port")
+    }
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -401,12 +425,51 @@ def serve_on_loopback(app: Any) -> Iterator[str]:
         thread.join(10)
 
 
+#: A schemathesis hooks module: besides the JSON bodies generated from the schema, bodies whose
+#: every string carries text that is not valid Unicode (lone surrogates, sent as ``\\ud800``
+#: escapes in the JSON) or unusual code points (a multipart form cannot carry a lone
+#: surrogate); each such body drawn is counted in the file named by ``GAITLAB_BAD_UNICODE_LOG``.
+BAD_UNICODE_HOOKS = """
+import os
+
+import schemathesis
+from hypothesis import strategies as st
+
+BAD = ["\\ud800", "a\\udfffb", "\\udbff\\ud800", "\\x00", "\\uffff", "\\U0010ffff", "\\u202e"]
+
+
+def poison(value, bad):
+    if isinstance(value, str):
+        return value[:3] + bad
+    if isinstance(value, dict):
+        return {k: poison(v, bad) for k, v in value.items()}
+    if isinstance(value, list):
+        return [poison(v, bad) for v in value]
+    return value
+
+
+def counted(body, bad):
+    with open(os.environ["GAITLAB_BAD_UNICODE_LOG"], "a") as log:
+        log.write(repr(bad) + "\\n")
+    return poison(body, bad)
+
+
+@schemathesis.hook
+def flatmap_body(context, body):
+    multipart = context.operation is not None and context.operation.path.endswith("/clips")
+    if multipart or not isinstance(body, dict) or not body:  # JSON bodies only
+        return st.just(body)
+    return st.one_of(st.just(body), st.sampled_from(BAD).map(lambda bad: counted(body, bad)))
+"""
+
+
 def test_schemathesis_finds_no_server_error(
     world: tuple[Any, Account, Account], tmp_path: Path
 ) -> None:
     """Fuzz the API against its own OpenAPI document: bounded (10 examples per operation, 40 s
     overall, 10 s per request); real ids of the user are given for the id parameters, so the
-    generated requests reach existing runners and sessions too."""
+    generated requests reach existing runners and sessions too; JSON bodies also carry lone
+    surrogates and other unusual text (:data:`BAD_UNICODE_HOOKS`)."""
     app, alice, _ = world
     st = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
     assert st is not None, "schemathesis is not installed in this environment"
@@ -416,6 +479,10 @@ def test_schemathesis_finds_no_server_error(
         f'"path.runner_id" = "{alice.runner_id}"\n'
         f'"path.session_id" = "{alice.session_ids[0]}"\n'
     )
+    hooks = tmp_path / "bad_unicode_hooks.py"
+    hooks.write_text(BAD_UNICODE_HOOKS)
+    bad_log = tmp_path / "bad_unicode.log"
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": str(hooks), "GAITLAB_BAD_UNICODE_LOG": str(bad_log)}
     report = tmp_path / "report.json"
     with serve_on_loopback(app) as base:
         proc = subprocess.run(
@@ -428,9 +495,11 @@ def test_schemathesis_finds_no_server_error(
                 "--seed", "1", "--workers", "1", "--report", "json",
                 "--report-json-path", str(report),
             ],
-            capture_output=True, text=True, timeout=300,
+            capture_output=True, text=True, timeout=300, env=env,
         )  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    sent = bad_log.read_text().splitlines()
+    assert len(sent) >= 20 and "'\\ud800'" in sent, sent  # lone surrogates were sent
     assert "Server error" not in proc.stdout
     summary = proc.stdout[proc.stdout.rfind("SUMMARY") :]
     print(summary)  # the counts, for the report (pytest -s)
@@ -491,7 +560,7 @@ def test_solo_runner_and_token_commands(tmp_path: Path) -> None:
     r = runner.invoke(cli, ["users", "token", "Sam", "--data", str(tmp_path)])
     assert r.exit_code == 0, r.output
     token = re.search(r"(glt_[\w-]+)", r.output).group(1)
-    app = create_app(WebSettings(data_dir=tmp_path, workers=0))
+    app = create_app(WebSettings(data_dir=tmp_path, workers=0, allowed_hosts=ALLOWED_HOSTS))
     client = TestClient(app, headers={"authorization": f"Bearer {token}"})
     runners = client.get(f"{PREFIX}/runners").json()
     assert [(x["name"], x["height_cm"]) for x in runners] == [("Sam", 172.0)]  # one profile
@@ -520,7 +589,7 @@ def test_solo_account_opens_on_its_runner(tmp_path: Path) -> None:
     conn = db.connect(tmp_path / "gaitlab.db")
     db.create_runner(conn, theo.id, name="Theo", height_cm=None, notes="")
     conn.close()
-    app = create_app(WebSettings(data_dir=tmp_path, workers=0))
+    app = create_app(WebSettings(data_dir=tmp_path, workers=0, allowed_hosts=ALLOWED_HOSTS))
     sam, sam_csrf = browser_login(app, "Sam")
     r = sam.get("/")
     assert r.status_code == 303 and r.headers["location"] == f"/runners/{sam_runner.id}"

@@ -172,7 +172,9 @@ def run_job(job: Job) -> dict[str, Any]:
         try:
             from gaitlab.api import analyze
 
-            analysis = analyze(job.path, config=job.config, model=job.model)
+            # one video per worker process, the cores already busy: one pass, no chunks
+            config = job.config.with_overrides({"pose": {"chunks": 1}}, where="batch worker")
+            analysis = analyze(job.path, config=config, model=job.model)
             staging = new_staging_dir(Path(job.out))  # only now: nothing on disk until then
             save_outputs(analysis, job, staging)
         except Exception as exc:  # one bad video is an error row; the batch goes on

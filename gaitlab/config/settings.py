@@ -90,6 +90,9 @@ class PoseSettings:
     runner_sample_max: int = field(metadata=at_least(1))
     runner_dense_frames_per_s: float = field(metadata=above(0.0))
     runner_dense_max: int = field(metadata=at_least(0))
+    chunks: int = field(metadata=at_least(0))
+    chunk_warmup_frames: int = field(metadata=at_least(1))
+    chunk_min_frames: int = field(metadata=at_least(1))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -319,6 +322,33 @@ class HistorySettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class WebLoginSettings:
+    """``[web.login]``: how failed logins slow down the next attempts (never a lockout)."""
+
+    free_failures: int = field(metadata=at_least(0))
+    first_delay_s: float = field(metadata=at_least(0.0))
+    max_delay_s: float = field(metadata=at_least(0.0))
+    window_s: float = field(metadata=above(0.0))
+    max_pending_per_client: int = field(metadata=at_least(1))
+    max_pending_quiet: int = field(metadata=at_least(1))
+    device_cookie_days: float = field(metadata=above(0.0))
+    source: str
+    rationale: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class WebAppSettings:
+    """``[web]``: the web app's own settings (``gaitlab serve``; the server's address, workers
+    and upload size are its command-line options). Keyword-only, so the fields keep the
+    file's order (``login``, a table, comes after the section's keys)."""
+
+    max_clip_s: float = field(metadata=above(0.0))
+    source: str
+    rationale: str | None = None
+    login: WebLoginSettings
+
+
+@dataclasses.dataclass(frozen=True)
 class ReferenceSettings:
     """``[reference.<metric>]``: the usual values of a measurement and where they come from,
     shown beside it in the report (its sentence is ``reference.<metric>`` in the words
@@ -344,6 +374,7 @@ class Settings:
     findings: FindingsSettings
     checks: ChecksSettings
     history: HistorySettings
+    web: WebAppSettings
     reference: tuple[ReferenceSettings, ...] = field(metadata=keyed_by("metric"))
 
     def reference_for(self, metric: str) -> ReferenceSettings | None:

@@ -1,29 +1,63 @@
-"""The pose stage as one call: a video file in, landmark tracks of the runner out."""
+"""The pose stage as one call: a video file in, landmark tracks of the runner out.
+
+One pass over the clip decodes every frame once. The clip is cut into chunks tracked at the same
+time, one per core (:mod:`gaitlab.pose.chunks`); each chunk has its own reader and landmarker,
+in its own thread. Every frame the pass keeps is handed, with the pose found in it, to the
+per-frame observers (the capture checks' measurements, the sticker finder:
+:class:`gaitlab.pose.landmarker.FrameObserver`), and the few frames of the look for people
+(:mod:`gaitlab.pose.people`) go to that look, which runs in a background thread meanwhile.
+A second pass, following the runner, only follows for clips where the runner is not alone.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
-
-import numpy as np
+from typing import Any
 
 from gaitlab.config import Settings, load_defaults
 from gaitlab.errors import InputError
+from gaitlab.pose.chunks import Chunk, plan_chunks, resolve_workers
 from gaitlab.pose.landmarker import (
+    FrameObserver,
     LandmarkerOptions,
-    PeopleLook,
-    PersonSighting,
+    PoseArrays,
     RunnerChoice,
-    choose_runner,
-    sight_people,
-    sight_people_in_tiles,
-    track_pose,
+    TrackRows,
+    VideoTracker,
 )
 from gaitlab.pose.model import ModelFile
+from gaitlab.pose.people import (
+    LookSchedule,
+    PeopleLook,
+    PeopleSeen,
+    look_at_people,
+    look_in_tiles,
+    look_times_s,
+    n_closer_frames,
+    n_look_frames,
+    n_runner_samples,
+    needs_closer_look,
+    needs_tiles,
+    settle,
+)
 from gaitlab.pose.tracks import PoseTracks
-from gaitlab.video import Frame, VideoInfo, iter_frames, probe, sample_frames
+from gaitlab.video import Frame, VideoInfo, frames_at, iter_frames, probe
 from gaitlab.words import say
+
+__all__ = [
+    "LookHandler",
+    "PoseResult",
+    "closer_look",
+    "extract_pose",
+    "n_runner_samples",
+    "track_clip",
+]
+
+#: Takes a frame of the look for people and the pose tracked in it (or None).
+LookHandler = Callable[[Frame, PoseArrays | None], None]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,16 +71,19 @@ class PoseResult:
     video
         Facts about the clip.
     runner
-        How the runner was chosen (None when nobody was seen in the sampled frames and whole
+        How the runner was chosen (None when nobody was seen in the frames looked at and whole
         frames were tracked).
     model
         The model file used (None when the landmarks were given, e.g. synthetic tracks).
+    people
+        The look for people that chose the runner (None when the landmarks were given).
     """
 
     tracks: PoseTracks
     video: VideoInfo
     runner: RunnerChoice | None
     model: ModelFile | None
+    people: PeopleSeen | None = None
 
     def as_dict(self) -> dict:
         """The ``pose`` block of ``summary.json``."""
@@ -65,55 +102,221 @@ class PoseResult:
         }
 
 
-def n_runner_samples(duration_s: float, *, per_s: float, minimum: int, maximum: int) -> int:
-    """How many frames to look at when choosing the runner."""
-    return int(min(maximum, max(minimum, round(duration_s * per_s))))
+class _Progress:
+    """Frames done over all chunks, reported through one callback (thread-safe)."""
+
+    def __init__(self, total: int, report: Callable[[int, int], None] | None) -> None:
+        self._lock = threading.Lock()
+        self._done = 0
+        self._total = total
+        self._report = report
+
+    def tick(self) -> None:
+        if self._report is None:
+            return
+        with self._lock:
+            self._done += 1
+            self._report(self._done, self._total)
 
 
-def _handing(
-    frames: Iterable[Frame], keep: set[int], hand: Callable[[Frame], None]
-) -> Iterator[Frame]:
-    """Pass frames through, handing those whose position is in ``keep`` to ``hand``."""
-    for i, frame in enumerate(frames):
-        if i in keep:
-            hand(frame)
-        yield frame
+@dataclasses.dataclass(frozen=True)
+class _PassPlan:
+    """What one pass over the clip needs besides its chunk."""
+
+    path: Path
+    info: VideoInfo
+    model_path: Path
+    options: LandmarkerOptions
+    runner: RunnerChoice | None
+    observers: tuple[tuple[FrameObserver, threading.Lock], ...]
+    look: tuple[LookSchedule, tuple[LookHandler, ...]] | None
 
 
-def _ignore(frame: Frame) -> None:
-    """Hand frames to nobody."""
+def _track_chunk(
+    plan: _PassPlan, chunk: Chunk, progress: _Progress, stop: threading.Event
+) -> tuple[TrackRows, int]:
+    """Track one chunk: its warm-up frames, dropped, then its own frames, handed on."""
+    info = plan.info
+    rows = TrackRows()
+    previous_s: float | None = None
+    with (
+        iter_frames(
+            plan.path, slowmo_factor=info.slowmo_factor, start_s=chunk.decode_from_s
+        ) as frames,
+        VideoTracker(
+            plan.model_path,
+            frame_size_px=(info.width_px, info.height_px),
+            runner=plan.runner,
+            options=plan.options,
+        ) as tracker,
+    ):
+        for frame in frames:
+            if stop.is_set():
+                break
+            t = float(frame.time_s)
+            if t >= chunk.end_s:
+                break
+            found = tracker.step(t, frame.rgb)
+            if chunk.keeps(t):
+                rows.add(t, found)
+                if plan.look is not None and plan.look[0].wants(t, previous_s):
+                    for hand in plan.look[1]:
+                        hand(frame, found)
+                for observer, lock in plan.observers:
+                    with lock:
+                        observer.observe(
+                            frame.rgb,
+                            int(frame.index),
+                            t,
+                            None if found is None else found[0],
+                            None if found is None else found[1],
+                        )
+                progress.tick()
+            previous_s = t
+    return rows, tracker.resets
 
 
-#: A runner found on whole frames shorter than this share of the frame's shorter side (or no
-#: runner at all) makes the pose stage look again in tiles (:func:`_look_in_tiles`).
-SMALL_RUNNER_SHARE: float = 0.25
+def _run_pass(
+    plan: _PassPlan,
+    chunks: Sequence[Chunk],
+    progress: _Progress,
+    meta: dict[str, Any],
+) -> PoseTracks:
+    """Track every chunk at once (the first in this thread) and join them by time."""
+    for observer, _ in plan.observers:
+        observer.reset()
+    results: list[tuple[TrackRows, int] | None] = [None] * len(chunks)
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def work(i: int) -> None:
+        try:
+            results[i] = _track_chunk(plan, chunks[i], progress, stop)
+        except BaseException as exc:  # re-raised in the calling thread
+            errors.append(exc)
+            stop.set()
+
+    threads = [
+        threading.Thread(target=work, args=(i,), name=f"gaitlab-pose-chunk-{i}", daemon=True)
+        for i in range(1, len(chunks))
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        results[0] = _track_chunk(plan, chunks[0], progress, stop)
+    finally:
+        if results[0] is None:  # the first chunk failed or was interrupted: stop the others
+            stop.set()
+        for thread in threads:
+            thread.join()
+    if errors:
+        raise errors[0]
+    rows = TrackRows()
+    resets = 0
+    for result in results:
+        assert result is not None
+        rows.extend(result[0])
+        resets += result[1]
+    meta = {
+        **meta,
+        "tracker_resets": resets,
+        "chunks": [c.as_dict() for c in chunks],
+    }
+    info = plan.info
+    return rows.tracks(fps=info.fps, frame_size_px=(info.width_px, info.height_px), meta=meta)
 
 
-def _look_for_runner(
+def track_clip(
     path: str | Path,
+    info: VideoInfo,
     model: ModelFile,
-    n: int,
-    slowmo_factor: float,
-    options: LandmarkerOptions,
-    frame_size: tuple[int, int],
-) -> RunnerChoice | None:
-    sample = sample_frames(path, n, slowmo_factor=slowmo_factor)
-    sightings = sight_people(sample, model.path, options=options)
-    choice = choose_runner(sightings, n_samples=len(sample), frame_size_px=frame_size)
-    if choice is None or choice.height_px < SMALL_RUNNER_SHARE * min(frame_size):
-        tiled = sight_people_in_tiles(sample, model.path, options=options)
-        in_tiles = choose_runner(tiled, n_samples=len(sample), frame_size_px=frame_size)
-        if in_tiles is not None and (choice is None or in_tiles.score > choice.score):
-            choice = dataclasses.replace(
-                in_tiles, crop_size_px=in_tiles.crop_size_px or _crop_for(tiled, frame_size)
-            )
-    return choice
+    settings: Settings,
+    *,
+    runner: RunnerChoice | None = None,
+    observers: Sequence[FrameObserver] = (),
+    look: tuple[LookSchedule, Sequence[LookHandler]] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> PoseTracks:
+    """One pass over the clip: every frame decoded once and tracked, in chunks tracked at the
+    same time (``[pose] chunks``; one chunk on one core or for short clips).
+
+    Parameters
+    ----------
+    path, info
+        The video file and its facts (:func:`gaitlab.video.probe`).
+    model
+        The verified pose model.
+    settings
+        The settings (``[pose]`` thresholds and chunking).
+    runner
+        Follow this runner (a crop window) instead of tracking on whole frames.
+    observers
+        Handed every frame the pass keeps, each frame once (after ``reset()``).
+    look
+        A schedule of frames to look at, and the functions they are handed to with the pose
+        tracked in them.
+    progress
+        Called with ``(frames_done, frames_total)``.
+    """
+    pose_cfg = settings.pose
+    options = LandmarkerOptions.from_settings(pose_cfg)
+    chunks = plan_chunks(
+        info.n_frames,
+        info.fps,
+        workers=resolve_workers(pose_cfg.chunks),
+        warmup_frames=pose_cfg.chunk_warmup_frames,
+        min_frames=pose_cfg.chunk_min_frames,
+    )
+    plan = _PassPlan(
+        path=Path(path),
+        info=info,
+        model_path=model.path,
+        options=options,
+        runner=runner,
+        observers=tuple((o, threading.Lock()) for o in observers),
+        look=None if look is None else (look[0], tuple(look[1])),
+    )
+    meta = {
+        "source": str(path),
+        "model": {"name": model.name, "sha256": model.sha256},
+        "landmarker": dataclasses.asdict(options),
+        "slowmo_factor": info.slowmo_factor,
+        "chunk_warmup_frames": pose_cfg.chunk_warmup_frames,
+    }
+    return _run_pass(plan, chunks, _Progress(info.n_frames, progress), meta)
 
 
-def _crop_for(sightings: list[PersonSighting], frame_size: tuple[int, int]) -> tuple[int, int]:
-    """A follow window for a small runner seen in tiles (as :func:`choose_runner` makes)."""
-    side = 1.5 * max(max(s.box_xyxy_px[2] - s.box_xyxy_px[0], s.height_px) for s in sightings)
-    return int(min(frame_size[0], side)), int(min(frame_size[1], side))
+def closer_look(
+    path: str | Path,
+    info: VideoInfo,
+    model: ModelFile,
+    settings: Settings,
+    seen: PeopleSeen,
+    frames: Sequence[Frame] | None = None,
+) -> tuple[PeopleSeen, Sequence[Frame] | None]:
+    """The look that decides when the first one was not clear (``gaitlab analyze`` and
+    ``gaitlab check`` both take it): more frames when one runner was not alone in every frame
+    looked at, then tiles of the frames when the runner is missing or small
+    (:func:`gaitlab.pose.people.look_in_tiles`).
+
+    ``frames``: those of the first look when at hand (else decoded again if needed). Returns
+    the look that decides and its frames (None when they were not decoded here).
+    """
+    options = LandmarkerOptions.from_settings(settings.pose)
+    size = (info.width_px, info.height_px)
+    slowmo = info.slowmo_factor
+    if needs_closer_look(seen):
+        n_closer = n_closer_frames(info.duration_s, settings)
+        if n_closer > seen.n_frames:
+            more = frames_at(path, look_times_s(info.duration_s, n_closer), slowmo_factor=slowmo)
+            closer = look_at_people(more, model.path, frame_size_px=size, options=options)
+            if settle(seen, closer) is closer:
+                seen, frames = closer, more
+    if needs_tiles(seen, size):
+        if frames is None:
+            frames = frames_at(path, seen.times_s, slowmo_factor=slowmo)
+        seen = look_in_tiles(seen, frames, model.path, frame_size_px=size, options=options)
+    return seen, frames
 
 
 def extract_pose(
@@ -122,6 +325,9 @@ def extract_pose(
     settings: Settings | None = None,
     *,
     progress: Callable[[int, int], None] | None = None,
+    observers: Sequence[FrameObserver] = (),
+    look_observers: Sequence[LookHandler] = (),
+    info: VideoInfo | None = None,
 ) -> PoseResult:
     """Decode a clip, choose the runner and track their pose through every frame.
 
@@ -132,12 +338,20 @@ def extract_pose(
     model
         The verified pose model (:func:`gaitlab.pose.model.find_model`).
     settings
-        The ``[pose]`` section (MediaPipe thresholds; how many frames to look at to choose the
-        runner, and how many more when the first look finds more than one person or a person
-        who is not in every sampled frame) and the ``[video]`` section (the slow-motion factor;
-        the shortest clip taken); None for the shipped defaults.
+        The ``[pose]`` section (MediaPipe thresholds; chunks tracked at once; how many frames
+        to look at to choose the runner, and how many more when the first look finds more than
+        one person or a person who is not in every frame looked at), the ``[checks]`` section
+        (frames looked at) and the ``[video]`` section (the slow-motion factor; the shortest
+        clip taken); None for the shipped defaults.
     progress
         Called with ``(frames_done, frames_total)`` as frames are processed.
+    observers
+        Handed every frame of the pass whose tracks are returned, with the pose in it
+        (:class:`gaitlab.pose.landmarker.FrameObserver`).
+    look_observers
+        Handed the frames of the look for people (``(frame, pose)``), in each pass.
+    info
+        The clip's facts, when already probed.
 
     Raises
     ------
@@ -145,9 +359,9 @@ def extract_pose(
         When the file is not a readable video or no person is found in it.
     """
     settings = settings if settings is not None else load_defaults()
-    pose_cfg, slowmo_factor = settings.pose, settings.video.slowmo_factor
-    options = LandmarkerOptions.from_settings(pose_cfg)
-    info = probe(path, slowmo_factor=slowmo_factor)
+    slowmo_factor = settings.video.slowmo_factor
+    if info is None:
+        info = probe(path, slowmo_factor=slowmo_factor)
     if info.duration_s < settings.video.min_duration_s:
         raise InputError(
             say("error.video.too_short", name=Path(path).name, duration_s=info.duration_s)
@@ -157,57 +371,39 @@ def extract_pose(
             say("error.video.truncated", name=Path(path).name, duration_s=info.duration_s)
         )
     frame_size = (info.width_px, info.height_px)
-    n_samples = n_runner_samples(
-        info.duration_s,
-        per_s=pose_cfg.runner_sample_frames_per_s,
-        minimum=pose_cfg.runner_sample_min,
-        maximum=pose_cfg.runner_sample_max,
+    options = LandmarkerOptions.from_settings(settings.pose)
+    schedule = LookSchedule.for_clip(
+        info.duration_s, info.fps, n_look_frames(info.duration_s, settings)
     )
-    total = info.n_frames
-    meta = {
-        "source": str(path),
-        "model": {"name": model.name, "sha256": model.sha256},
-        "landmarker": dataclasses.asdict(options),
-        "slowmo_factor": slowmo_factor,
-    }
-
-    def track(
-        runner: RunnerChoice | None, keep: set[int], hand: Callable[[Frame], None]
-    ) -> PoseTracks:
-        with iter_frames(path, slowmo_factor=slowmo_factor) as frames:
-            return track_pose(
-                _handing(frames, keep, hand),
-                model.path,
-                fps=info.fps,
-                frame_size_px=frame_size,
-                runner=runner,
-                options=options,
-                progress=(lambda n: progress(n, total)) if progress else None,
-                meta=meta,
+    # One pass that tracks on whole frames and hands a few frames to the look for people,
+    # which runs in a background thread meanwhile.
+    with PeopleLook(model.path, frame_size_px=frame_size, options=options) as look:
+        tracks = track_clip(
+            path,
+            info,
+            model,
+            settings,
+            observers=observers,
+            look=(schedule, (lambda frame, _: look.add(frame), *look_observers)),
+            progress=progress,
+        )
+        seen = look.result()
+    if needs_closer_look(seen) or needs_tiles(seen, frame_size):
+        # Not one runner alone in every frame looked at, or a runner too small to be sure of:
+        # look closer for the runner's path (in tiles of the frames when small) and, when they
+        # must be followed, track again following them (a second pass only such clips pay for).
+        seen, _ = closer_look(path, info, model, settings, seen)
+        if seen.runner is not None and seen.runner.follows:
+            tracks = track_clip(
+                path,
+                info,
+                model,
+                settings,
+                runner=seen.runner,
+                observers=observers,
+                look=(schedule, tuple(look_observers)),
+                progress=progress,
             )
-
-    # One pass that tracks on whole frames and hands a few frames to a look for people, which
-    # runs in a background thread meanwhile (it overlaps the tracking on a free core).
-    keep = set(np.linspace(0, max(total - 1, 0), n_samples).round().astype(int).tolist())
-    with PeopleLook(model.path, options=options) as look:
-        tracks = track(None, keep, look.add)
-        sightings = look.result()
-    runner = choose_runner(sightings, n_samples=look.n_frames, frame_size_px=frame_size)
-    if runner is None or runner.follows:
-        # Not one runner alone in every sampled frame: look closely for the runner's path and
-        # track again, following them (a second pass only such clips pay for).
-        n_dense = n_runner_samples(
-            info.duration_s,
-            per_s=pose_cfg.runner_dense_frames_per_s,
-            minimum=0,
-            maximum=pose_cfg.runner_dense_max,
-        )
-        dense = _look_for_runner(
-            path, model, max(n_dense, n_samples), slowmo_factor, options, frame_size
-        )
-        if dense is not None and dense.follows:
-            runner = dense
-            tracks = track(runner, set(), _ignore)
     if not tracks.has_pose.any():
         raise InputError(say("error.video.no_person", name=Path(path).name))
-    return PoseResult(tracks=tracks, video=info, runner=runner, model=model)
+    return PoseResult(tracks=tracks, video=info, runner=seen.runner, model=model, people=seen)

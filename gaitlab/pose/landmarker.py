@@ -3,28 +3,32 @@
 Two steps, so that a clip with one person costs about what bare single-pose inference costs and
 a clip with several people still follows the runner:
 
-1. :func:`choose_runner` looks at a few frames spread over the clip (IMAGE mode, several poses),
-   links the people it sees into tracks and picks the runner: the person seen most often, largest,
-   and whose legs move like walking or running (the feet alternate front/back or up/down).
-   :class:`PeopleLook` does that look in a background thread, on frames handed over while the
-   clip is being tracked, so that it overlaps the tracking.
-2. :func:`track_pose` runs VIDEO mode with one pose on every frame. When more than one person was
-   seen, each frame is cropped to a fixed-size window that follows the chosen runner, so the tracker
-   cannot drift onto someone else; poses found outside the runner's window are discarded.
+1. :func:`choose_runner` picks the runner among the people seen in a few frames spread over the
+   clip (:mod:`gaitlab.pose.people` looks at them, IMAGE mode, several poses): the person seen
+   most often, largest, and whose legs move like walking or running (the feet alternate
+   front/back or up/down).
+2. :class:`VideoTracker` (and :func:`track_pose` over a stream) runs VIDEO mode with one pose on
+   every frame. When more than one person was seen, each frame is cropped to a fixed-size window
+   that follows the chosen runner, so the tracker cannot drift onto someone else; poses found
+   outside the runner's window are discarded.
 
-Frames without a pose are kept as missing (NaN), never dropped.
+Frames without a pose are kept as missing (NaN), never dropped. MediaPipe itself is imported
+leanly and lazily (:func:`_mp`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import queue
+import importlib.machinery
+import importlib.util
+import sys
 import threading
+import types
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -135,12 +139,83 @@ class RunnerChoice:
 
 
 # --------------------------------------------------------------------------- MediaPipe glue
-def _mp():
-    """Import MediaPipe lazily (it is slow to import and noisy)."""
-    import mediapipe as mp
-    from mediapipe.tasks.python import BaseOptions, vision
+@dataclasses.dataclass(frozen=True)
+class _MediaPipe:
+    """The few MediaPipe classes gaitlab uses."""
 
-    return mp, BaseOptions, vision
+    image: Any  # mediapipe.Image
+    image_format: Any  # mediapipe.ImageFormat
+    base_options: Any  # mediapipe.tasks.BaseOptions
+    running_mode: Any  # mediapipe.tasks.vision.RunningMode
+    vision: Any  # the module holding PoseLandmarker and PoseLandmarkerOptions
+
+
+_MP_LOCK = threading.Lock()
+_MP: list[_MediaPipe] = []
+#: The packages whose ``__init__`` ``import mediapipe`` runs: they import every task (audio,
+#: text, all of vision) and matplotlib's pyplot for the drawing helpers.
+_MP_PACKAGES: tuple[str, ...] = (
+    "mediapipe",
+    "mediapipe.tasks",
+    "mediapipe.tasks.python",
+    "mediapipe.tasks.python.vision",
+)
+
+
+def _mp() -> _MediaPipe:
+    """MediaPipe's pose landmarker, imported lazily and leanly (thread-safe, once).
+
+    ``import mediapipe`` costs about 1 s of CPU, most of it in tasks gaitlab does not use and in
+    ``matplotlib.pyplot``; the pose landmarker's own modules cost under 0.1 s. So, unless the
+    whole package is already imported, the four package ``__init__`` files are skipped
+    (placeholder packages stand in while the pose landmarker's modules are imported), and every
+    ``mediapipe`` entry is then taken out of ``sys.modules`` again: the classes kept here work
+    on, and a later ``import mediapipe`` anywhere else in the process imports the whole package
+    afresh, as if this had never happened.
+    """
+    with _MP_LOCK:
+        if not _MP:
+            _MP.append(_import_mediapipe())
+        return _MP[0]
+
+
+def _import_mediapipe() -> _MediaPipe:
+    if "mediapipe" in sys.modules:
+        import mediapipe as mp
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        return _MediaPipe(
+            mp.Image, mp.ImageFormat, BaseOptions, vision.RunningMode, vision.pose_landmarker
+        )
+    spec = importlib.util.find_spec("mediapipe")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(say("error.model.no_mediapipe"))
+    root = Path(next(iter(spec.submodule_search_locations)))
+    for name in _MP_PACKAGES:
+        folder = str(root.joinpath(*name.split(".")[1:]))
+        package = types.ModuleType(name)
+        package.__path__ = [folder]
+        package.__package__ = name
+        package.__spec__ = importlib.machinery.ModuleSpec(name, None, is_package=True)
+        package.__spec__.submodule_search_locations = [folder]
+        sys.modules[name] = package
+    try:
+        from mediapipe.tasks.python.core import base_options, mediapipe_c_bindings
+        from mediapipe.tasks.python.vision import pose_landmarker
+        from mediapipe.tasks.python.vision.core import image, vision_task_running_mode
+
+        # the native library, found through the package it lives in (loaded once per process)
+        mediapipe_c_bindings.load_raw_library()
+    finally:
+        for name in [n for n in sys.modules if n == "mediapipe" or n.startswith("mediapipe.")]:
+            del sys.modules[name]
+    return _MediaPipe(
+        image.Image,
+        image.ImageFormat,
+        base_options.BaseOptions,
+        vision_task_running_mode.VisionTaskRunningMode,
+        pose_landmarker,
+    )
 
 
 @contextlib.contextmanager
@@ -168,10 +243,10 @@ def open_landmarker(
         Also output a person segmentation mask per frame.
     """
     options = options if options is not None else LandmarkerOptions.from_settings()
-    _, base_options, vision = _mp()
-    running_mode = vision.RunningMode.VIDEO if mode == "video" else vision.RunningMode.IMAGE
-    opts = vision.PoseLandmarkerOptions(
-        base_options=base_options(model_asset_path=str(model_path)),
+    mp = _mp()
+    running_mode = mp.running_mode.VIDEO if mode == "video" else mp.running_mode.IMAGE
+    opts = mp.vision.PoseLandmarkerOptions(
+        base_options=mp.base_options(model_asset_path=str(model_path)),
         running_mode=running_mode,
         num_poses=num_poses,
         min_pose_detection_confidence=options.min_detection_confidence,
@@ -180,7 +255,7 @@ def open_landmarker(
         output_segmentation_masks=segmentation,
     )
     try:
-        landmarker = vision.PoseLandmarker.create_from_options(opts)
+        landmarker = mp.vision.PoseLandmarker.create_from_options(opts)
     except (RuntimeError, ValueError) as exc:
         raise ModelError(say("error.model.cannot_load", path=model_path, problem=exc)) from None
     with landmarker:
@@ -189,8 +264,8 @@ def open_landmarker(
 
 def to_mp_image(rgb: np.ndarray):
     """Wrap an RGB uint8 array as ``mp.Image`` (made C-contiguous: padded rows break detection)."""
-    mp, _, _ = _mp()
-    return mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+    mp = _mp()
+    return mp.image(image_format=mp.image_format.SRGB, data=np.ascontiguousarray(rgb))
 
 
 def result_arrays(result: Any, index: int, width_px: float, height_px: float):
@@ -212,208 +287,6 @@ def result_arrays(result: Any, index: int, width_px: float, height_px: float):
 
 
 # --------------------------------------------------------------------------- runner selection
-def sight_people(
-    frames: Iterable[Any],
-    model_path: str | Path,
-    *,
-    max_people: int = 3,
-    options: LandmarkerOptions | None = None,
-) -> list[PersonSighting]:
-    """Every person MediaPipe finds in a few frames (IMAGE mode, several poses per frame).
-
-    Parameters
-    ----------
-    frames
-        Objects with ``time_s`` and ``rgb`` (see :mod:`gaitlab.video`).
-    """
-    sightings: list[PersonSighting] = []
-    with open_landmarker(model_path, mode="image", num_poses=max_people, options=options) as lm:
-        for frame in frames:
-            h, w = frame.rgb.shape[:2]
-            result = lm.detect(to_mp_image(frame.rgb))
-            for i in range(len(result.pose_landmarks)):
-                img, _, _, _ = result_arrays(result, i, w, h)
-                box = np.array([*img.min(axis=0), *img.max(axis=0)])
-                sightings.append(
-                    PersonSighting(
-                        time_s=float(frame.time_s),
-                        hip_xy_px=(img[_L_HIP] + img[_R_HIP]) / 2,
-                        box_xyxy_px=box,
-                        ankle_diff_px=img[_L_ANKLE] - img[_R_ANKLE],
-                    )
-                )
-    return sightings
-
-
-def sight_people_in_tiles(
-    frames: Iterable[Any],
-    model_path: str | Path,
-    *,
-    max_people: int = 3,
-    options: LandmarkerOptions | None = None,
-) -> list[PersonSighting]:
-    """:func:`sight_people` on square tiles of each frame, for people too small to be found in
-    the whole frame.
-
-    MediaPipe's person detector sees the whole frame at 224 x 224: a runner 140 px tall in a
-    1680 x 720 wide shot is 19 px there and is not found, while in a tile the height of the
-    frame (720 x 720) the same runner is found in every frame (``side_track_far.mp4``: 15 of
-    15 sampled frames, against 0 on whole frames). Tiles are as large as the frame's shorter
-    side, overlapping by half. A person whose box touches a tile's inner edge is left to the
-    tile that holds them whole; the same person seen in two tiles is kept once (the larger).
-    """
-    sightings: list[PersonSighting] = []
-    with open_landmarker(model_path, mode="image", num_poses=max_people, options=options) as lm:
-        for frame in frames:
-            h, w = frame.rgb.shape[:2]
-            side = min(h, w)
-            seen: list[PersonSighting] = []
-            for x0, y0 in _tile_corners(w, h, side):
-                tile = frame.rgb[y0 : y0 + side, x0 : x0 + side]
-                result = lm.detect(to_mp_image(tile))
-                for i in range(len(result.pose_landmarks)):
-                    img, _, _, _ = result_arrays(result, i, side, side)
-                    if _cut_by_tile(img, x0, y0, side, w, h):
-                        continue
-                    img = img + np.array([x0, y0], dtype=float)
-                    seen.append(
-                        PersonSighting(
-                            time_s=float(frame.time_s),
-                            hip_xy_px=(img[_L_HIP] + img[_R_HIP]) / 2,
-                            box_xyxy_px=np.array([*img.min(axis=0), *img.max(axis=0)]),
-                            ankle_diff_px=img[_L_ANKLE] - img[_R_ANKLE],
-                        )
-                    )
-            sightings.extend(_distinct(seen))
-    return sightings
-
-
-def _tile_corners(w: int, h: int, side: int) -> list[tuple[int, int]]:
-    """Top-left corners of square tiles of ``side`` px covering a ``w`` x ``h`` frame, half
-    overlapping."""
-    xs = sorted({*range(0, max(w - side, 0) + 1, max(side // 2, 1)), max(w - side, 0)})
-    ys = sorted({*range(0, max(h - side, 0) + 1, max(side // 2, 1)), max(h - side, 0)})
-    return [(x, y) for y in ys for x in xs]
-
-
-def _cut_by_tile(img: np.ndarray, x0: int, y0: int, side: int, w: int, h: int) -> bool:
-    """True when a pose's box reaches a tile edge that is not also the frame's edge."""
-    margin = 2.0
-    lo, hi = img.min(axis=0), img.max(axis=0)
-    return bool(
-        (lo[0] <= margin and x0 > 0)
-        or (hi[0] >= side - margin and x0 + side < w)
-        or (lo[1] <= margin and y0 > 0)
-        or (hi[1] >= side - margin and y0 + side < h)
-    )
-
-
-def _distinct(seen: list[PersonSighting]) -> list[PersonSighting]:
-    """One sighting per person of one frame: of two whose hips are closer than half a body
-    height, the larger."""
-    out: list[PersonSighting] = []
-    for s in sorted(seen, key=lambda s: s.height_px, reverse=True):
-        if all(np.linalg.norm(s.hip_xy_px - o.hip_xy_px) > 0.5 * o.height_px for o in out):
-            out.append(s)
-    return out
-
-
-class PeopleLook:
-    """:func:`sight_people` in a background thread, on frames handed over one by one.
-
-    The pose stage hands over a few frames while it tracks the whole clip, so that opening a
-    second (IMAGE-mode) landmarker and looking for everyone in those frames overlaps decoding
-    and tracking instead of following them. MediaPipe releases the GIL while it runs a model,
-    so the look uses a free core when there is one; on a busy machine it costs what the look
-    costs anyway. Use it in a ``with`` block: leaving the block early stops the look.
-
-    Parameters
-    ----------
-    model_path
-        The ``.task`` bundle.
-    max_people
-        Maximum number of poses per frame.
-    options
-        Detection, presence and tracking thresholds (None: the ``[pose]`` defaults).
-    """
-
-    _END = object()
-
-    def __init__(
-        self,
-        model_path: str | Path,
-        *,
-        max_people: int = 3,
-        options: LandmarkerOptions | None = None,
-    ) -> None:
-        self.n_frames = 0
-        self._frames: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._stop = threading.Event()
-        self._sightings: list[PersonSighting] = []
-        self._error: Exception | None = None
-        self._thread = threading.Thread(
-            target=self._work,
-            args=(model_path, max_people, options),
-            name="gaitlab-people-look",
-            daemon=True,
-        )
-        self._thread.start()
-
-    def _handed(self) -> Iterator[Any]:
-        """The frames handed over, until :meth:`result` or an early stop."""
-        while True:
-            frame = self._frames.get()
-            if frame is self._END or self._stop.is_set():
-                return
-            yield frame
-
-    def _work(
-        self, model_path: str | Path, max_people: int, options: LandmarkerOptions | None
-    ) -> None:
-        try:
-            self._sightings = sight_people(
-                self._handed(), model_path, max_people=max_people, options=options
-            )
-        except Exception as exc:  # handed to the caller by result()
-            self._error = exc
-
-    def add(self, frame: Any) -> None:
-        """Hand over one frame (an object with ``time_s`` and ``rgb``) to look at."""
-        self.n_frames += 1
-        self._frames.put(frame)
-
-    def result(self) -> list[PersonSighting]:
-        """Wait for the look to finish and return every person seen, as :func:`sight_people`.
-
-        Raises
-        ------
-        ModelError
-            As :func:`sight_people`, when the model cannot be loaded.
-        """
-        self._frames.put(self._END)
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._sightings
-
-    def close(self) -> None:
-        """Stop looking (frames not yet looked at are dropped) and wait for the thread."""
-        self._stop.set()
-        self._frames.put(self._END)
-        self._thread.join()
-
-    def __enter__(self) -> PeopleLook:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
 def link_sightings(
     sightings: Sequence[PersonSighting],
     *,
@@ -546,7 +419,239 @@ def crop_window(
     return x0, y0, cw, ch
 
 
+def sight_people_in_tiles(
+    frames: Iterable[Any],
+    model_path: str | Path,
+    *,
+    max_people: int = 3,
+    options: LandmarkerOptions | None = None,
+) -> list[PersonSighting]:
+    """People looked for (IMAGE mode, up to ``max_people``) in square tiles of each frame, for
+    people too small to be found in the whole frame.
+
+    MediaPipe's person detector sees the whole frame at 224 x 224: a runner 140 px tall in a
+    1680 x 720 wide shot is 19 px there and is not found, while in a tile the height of the
+    frame (720 x 720) the same runner is found in every frame (``side_track_far.mp4``: 15 of
+    15 sampled frames, against 0 on whole frames). Tiles are as large as the frame's shorter
+    side, overlapping by half. A person whose box touches a tile's inner edge is left to the
+    tile that holds them whole; the same person seen in two tiles is kept once (the larger).
+    """
+    sightings: list[PersonSighting] = []
+    with open_landmarker(model_path, mode="image", num_poses=max_people, options=options) as lm:
+        for frame in frames:
+            h, w = frame.rgb.shape[:2]
+            side = min(h, w)
+            seen: list[PersonSighting] = []
+            for x0, y0 in _tile_corners(w, h, side):
+                tile = frame.rgb[y0 : y0 + side, x0 : x0 + side]
+                result = lm.detect(to_mp_image(tile))
+                for i in range(len(result.pose_landmarks)):
+                    img, _, _, _ = result_arrays(result, i, side, side)
+                    if _cut_by_tile(img, x0, y0, side, w, h):
+                        continue
+                    img = img + np.array([x0, y0], dtype=float)
+                    seen.append(
+                        PersonSighting(
+                            time_s=float(frame.time_s),
+                            hip_xy_px=(img[_L_HIP] + img[_R_HIP]) / 2,
+                            box_xyxy_px=np.array([*img.min(axis=0), *img.max(axis=0)]),
+                            ankle_diff_px=img[_L_ANKLE] - img[_R_ANKLE],
+                        )
+                    )
+            sightings.extend(_distinct(seen))
+    return sightings
+
+
+def _tile_corners(w: int, h: int, side: int) -> list[tuple[int, int]]:
+    """Top-left corners of square tiles of ``side`` px covering a ``w`` x ``h`` frame, half
+    overlapping."""
+    xs = sorted({*range(0, max(w - side, 0) + 1, max(side // 2, 1)), max(w - side, 0)})
+    ys = sorted({*range(0, max(h - side, 0) + 1, max(side // 2, 1)), max(h - side, 0)})
+    return [(x, y) for y in ys for x in xs]
+
+
+def _cut_by_tile(img: np.ndarray, x0: int, y0: int, side: int, w: int, h: int) -> bool:
+    """True when a pose's box reaches a tile edge that is not also the frame's edge."""
+    margin = 2.0
+    lo, hi = img.min(axis=0), img.max(axis=0)
+    return bool(
+        (lo[0] <= margin and x0 > 0)
+        or (hi[0] >= side - margin and x0 + side < w)
+        or (lo[1] <= margin and y0 > 0)
+        or (hi[1] >= side - margin and y0 + side < h)
+    )
+
+
+def _distinct(seen: list[PersonSighting]) -> list[PersonSighting]:
+    """One sighting per person of one frame: of two whose hips are closer than half a body
+    height, the larger."""
+    out: list[PersonSighting] = []
+    for s in sorted(seen, key=lambda s: s.height_px, reverse=True):
+        if all(np.linalg.norm(s.hip_xy_px - o.hip_xy_px) > 0.5 * o.height_px for o in out):
+            out.append(s)
+    return out
+
+
 # --------------------------------------------------------------------------- tracking
+#: One pose in one frame: ``(image_xy_px (33, 2), world_xyz_m (33, 3), visibility (33,),
+#: presence (33,))``.
+PoseArrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+class FrameObserver(Protocol):
+    """Something that looks at every decoded frame of the pose pass, with the pose in it.
+
+    Frames are decoded once; work that needs pixels (the capture checks, the sticker finder)
+    rides along. ``reset`` is called before each pass (a clip may be tracked twice when the
+    runner must be followed). In a pass cut into chunks tracked at the same time, frames arrive
+    out of order, each frame once, from the chunk's thread; calls to one observer never overlap
+    (the pass holds a lock per observer).
+    """
+
+    def reset(self) -> None:
+        """Forget the frames of an earlier pass."""
+
+    def observe(
+        self,
+        frame_rgb: np.ndarray,
+        frame_index: int,
+        time_s: float,
+        landmarks_px: np.ndarray | None,
+        world_xyz_m: np.ndarray | None = None,
+    ) -> None:
+        """Look at one frame (``landmarks_px``: ``(33, 2)`` or None when no pose)."""
+
+
+class VideoTracker:
+    """One VIDEO-mode landmarker following one pose through consecutive frames.
+
+    Parameters
+    ----------
+    model_path
+        The ``.task`` bundle.
+    frame_size_px
+        ``(width, height)`` of the frames.
+    runner
+        Where the runner is (from :func:`choose_runner`); when it follows a crop window, each
+        frame is cropped to it and frames where the runner is absent get no pose.
+    options
+        MediaPipe thresholds (None: the ``[pose]`` defaults).
+
+    Use it in a ``with`` block (or call :meth:`close`).
+    """
+
+    def __init__(
+        self,
+        model_path: str | Path,
+        *,
+        frame_size_px: tuple[int, int],
+        runner: RunnerChoice | None = None,
+        options: LandmarkerOptions | None = None,
+    ) -> None:
+        self._model_path = model_path
+        self._options = options
+        self._frame_size = (int(frame_size_px[0]), int(frame_size_px[1]))
+        self._runner = runner if runner is not None and runner.follows else None
+        self._stack = contextlib.ExitStack()
+        self._landmarker = self._open()
+        self._last_ms = -1
+        #: Times the tracker latched onto someone else and was started afresh.
+        self.resets = 0
+
+    def _open(self) -> Any:
+        return self._stack.enter_context(
+            open_landmarker(self._model_path, mode="video", num_poses=1, options=self._options)
+        )
+
+    def step(self, time_s: float, rgb: np.ndarray) -> PoseArrays | None:
+        """The pose in the next frame (``time_s`` increasing), or None."""
+        fw, fh = self._frame_size
+        x0 = y0 = 0
+        w, h = fw, fh
+        runner = self._runner
+        centre = runner.centre_at(time_s) if runner is not None else None
+        if runner is not None:
+            if centre is None:
+                return None
+            x0, y0, w, h = crop_window(centre, runner.crop_size_px, self._frame_size)
+            rgb = rgb[y0 : y0 + h, x0 : x0 + w]
+        ts_ms = max(round(time_s * 1000.0), self._last_ms + 1)
+        self._last_ms = ts_ms
+        result = self._landmarker.detect_for_video(to_mp_image(rgb), ts_ms)
+        if not result.pose_landmarks:
+            return None
+        img, world, vis, pres = result_arrays(result, 0, w, h)
+        img += np.array([x0, y0], dtype=float)
+        if centre is not None and _strayed(img, centre, max(w, h)):
+            # the tracker latched onto someone else: drop it and start afresh
+            self.resets += 1
+            self._stack.close()
+            self._landmarker = self._open()
+            self._last_ms = -1
+            return None
+        return img, world, vis, pres
+
+    def close(self) -> None:
+        """Close the landmarker."""
+        self._stack.close()
+
+    def __enter__(self) -> VideoTracker:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class TrackRows:
+    """The per-frame rows of a track, filled frame by frame (missing poses as NaN)."""
+
+    _MISSING: PoseArrays = (
+        np.full((N_LANDMARKS, 2), np.nan),
+        np.full((N_LANDMARKS, 3), np.nan),
+        np.full(N_LANDMARKS, np.nan),
+        np.full(N_LANDMARKS, np.nan),
+    )
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self.poses: list[PoseArrays] = []
+
+    def add(self, time_s: float, pose: PoseArrays | None) -> None:
+        """Append one frame."""
+        self.times.append(float(time_s))
+        self.poses.append(pose if pose is not None else self._MISSING)
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    def extend(self, other: TrackRows) -> None:
+        """Append the frames of another (later) part."""
+        self.times.extend(other.times)
+        self.poses.extend(other.poses)
+
+    def tracks(
+        self, *, fps: float, frame_size_px: tuple[int, int], meta: dict[str, Any]
+    ) -> PoseTracks:
+        """The rows as :class:`PoseTracks`."""
+        if not self.times:
+            raise InputError(say("error.video.no_decodable_frames"))
+        fw, fh = frame_size_px
+        return PoseTracks(
+            time_s=np.asarray(self.times, dtype=float),
+            image_xy_px=np.asarray([p[0] for p in self.poses], dtype=float),
+            world_xyz_m=np.asarray([p[1] for p in self.poses], dtype=float),
+            visibility=np.asarray([p[2] for p in self.poses], dtype=float),
+            presence=np.asarray([p[3] for p in self.poses], dtype=float),
+            fps=float(fps),
+            width_px=int(fw),
+            height_px=int(fh),
+            meta=meta,
+        )
 
 
 def track_pose(
@@ -559,13 +664,15 @@ def track_pose(
     options: LandmarkerOptions | None = None,
     progress: Callable[[int], None] | None = None,
     meta: dict[str, Any] | None = None,
+    observers: Sequence[FrameObserver] = (),
 ) -> PoseTracks:
     """Track one pose through every frame (VIDEO mode) and return the tracks.
 
     Parameters
     ----------
     frames
-        Iterable of frames with ``time_s`` (seconds, increasing) and ``rgb`` (H, W, 3 uint8).
+        Iterable of frames with ``time_s`` (seconds, increasing), ``rgb`` (H, W, 3 uint8) and
+        ``index`` (position in the clip, when observers are given).
     model_path
         The ``.task`` bundle.
     fps
@@ -581,77 +688,31 @@ def track_pose(
         Called with the number of frames done after each frame.
     meta
         Metadata stored with the tracks.
+    observers
+        Handed every frame with the pose found in it (after :meth:`FrameObserver.reset`).
     """
-    fw, fh = frame_size_px
-    times: list[float] = []
-    img_rows: list[np.ndarray] = []
-    world_rows: list[np.ndarray] = []
-    vis_rows: list[np.ndarray] = []
-    pres_rows: list[np.ndarray] = []
-    missing2 = np.full((N_LANDMARKS, 2), np.nan)
-    missing3 = np.full((N_LANDMARKS, 3), np.nan)
-    missing1 = np.full(N_LANDMARKS, np.nan)
-    last_ms = -1
-    follow = runner is not None and runner.follows
-    resets = 0
-    with contextlib.ExitStack() as stack:
-        lm = stack.enter_context(
-            open_landmarker(model_path, mode="video", num_poses=1, options=options)
-        )
+    for observer in observers:
+        observer.reset()
+    rows = TrackRows()
+    with VideoTracker(
+        model_path, frame_size_px=frame_size_px, runner=runner, options=options
+    ) as tracker:
         for n, frame in enumerate(frames, start=1):
             t = float(frame.time_s)
-            times.append(t)
-            found = None
-            rgb = frame.rgb
-            x0 = y0 = 0
-            w, h = fw, fh
-            centre = runner.centre_at(t) if follow else None
-            if follow and centre is not None:
-                x0, y0, w, h = crop_window(centre, runner.crop_size_px, frame_size_px)
-                rgb = rgb[y0 : y0 + h, x0 : x0 + w]
-            if not follow or centre is not None:
-                ts_ms = max(round(t * 1000.0), last_ms + 1)
-                last_ms = ts_ms
-                result = lm.detect_for_video(to_mp_image(rgb), ts_ms)
-                if result.pose_landmarks:
-                    img, world, vis, pres = result_arrays(result, 0, w, h)
-                    img += np.array([x0, y0], dtype=float)
-                    found = (img, world, vis, pres)
-                    if centre is not None and _strayed(img, centre, max(w, h)):
-                        # the tracker latched onto someone else: drop it and start afresh
-                        found = None
-                        resets += 1
-                        stack.close()
-                        lm = stack.enter_context(
-                            open_landmarker(model_path, mode="video", num_poses=1, options=options)
-                        )
-                        last_ms = -1
-            if found is None:
-                img_rows.append(missing2)
-                world_rows.append(missing3)
-                vis_rows.append(missing1)
-                pres_rows.append(missing1)
-            else:
-                img_rows.append(found[0])
-                world_rows.append(found[1])
-                vis_rows.append(found[2])
-                pres_rows.append(found[3])
+            found = tracker.step(t, frame.rgb)
+            rows.add(t, found)
+            for observer in observers:
+                observer.observe(
+                    frame.rgb,
+                    int(frame.index),
+                    t,
+                    None if found is None else found[0],
+                    None if found is None else found[1],
+                )
             if progress is not None:
                 progress(n)
-    meta = {**(meta or {}), "tracker_resets": resets}
-    if not times:
-        raise InputError(say("error.video.no_decodable_frames"))
-    return PoseTracks(
-        time_s=np.asarray(times, dtype=float),
-        image_xy_px=np.asarray(img_rows, dtype=float),
-        world_xyz_m=np.asarray(world_rows, dtype=float),
-        visibility=np.asarray(vis_rows, dtype=float),
-        presence=np.asarray(pres_rows, dtype=float),
-        fps=float(fps),
-        width_px=int(fw),
-        height_px=int(fh),
-        meta=meta,
-    )
+    meta = {**(meta or {}), "tracker_resets": tracker.resets}
+    return rows.tracks(fps=fps, frame_size_px=frame_size_px, meta=meta)
 
 
 def _strayed(image_xy_px: np.ndarray, centre_px: np.ndarray, window_px: float) -> bool:

@@ -311,7 +311,13 @@ def check_people(n_others: int) -> Check:
     )
 
 
-def check_strides(per_side: int | None, *, min_per_side: int, estimated: bool) -> Check:
+def check_strides(
+    per_side: int | None,
+    *,
+    min_per_side: int,
+    estimated: bool,
+    timed: tuple[int, int, float] | None = None,
+) -> Check:
     """Enough strides per side for the findings (``[findings] min_steps_per_side``).
 
     Parameters
@@ -323,12 +329,33 @@ def check_strides(per_side: int | None, *, min_per_side: int, estimated: bool) -
         Fewer: ``fail``.
     estimated
         True when ``per_side`` is an estimate (the message says "about").
+    timed
+        ``(usable, expected, sample_s)``: strides per side whose foot contacts the analysis's
+        own event detection timed in a sample of ``sample_s`` seconds, of those expected there;
+        when fewer were timed, a failure says so.
     """
     if per_side is None:
         return _unmeasured("strides", "strides")
     suffix = "_estimated" if estimated else ""
     fields = {"per_side": int(per_side), "min_steps": int(min_per_side)}
     if per_side < min_per_side:
+        if timed is not None and timed[0] < timed[1]:
+            usable, expected, sample_s = timed
+            message = say(
+                "check.strides.fail_timed",
+                timed=int(usable),
+                expected=int(expected),
+                sample_s=float(sample_s),
+                **fields,
+            )
+            return Check(
+                "strides",
+                "fail",
+                message,
+                say("check.strides.fix_timed"),
+                float(per_side),
+                "strides",
+            )
         return Check(
             "strides",
             "fail",

@@ -182,6 +182,20 @@ def strides_per_side_estimate(visible_s: float, step_hz: float) -> int:
     return max(0, int(np.floor(visible_s * step_hz / 2.0)) - 1)
 
 
+def roll_picture(rgb: np.ndarray, *, work_px: int = 640) -> tuple[np.ndarray, float]:
+    """The grey picture :func:`scene_roll_deg` works on (long side ``work_px`` pixels), and
+    its scale from the original."""
+    import cv2
+
+    h, w = rgb.shape[:2]
+    scale = work_px / max(h, w)
+    gray = cv2.cvtColor(
+        cv2.resize(rgb, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA),
+        cv2.COLOR_RGB2GRAY,
+    )
+    return gray, scale
+
+
 def scene_roll_deg(
     rgb: np.ndarray,
     exclude_box_xyxy_px: np.ndarray | None = None,
@@ -218,17 +232,26 @@ def scene_roll_deg(
         convention of :func:`gaitlab.metrics.sagittal.camera_roll_deg`); None without enough
         verticals (an open field, a blank wall).
     """
+    gray, scale = roll_picture(rgb, work_px=work_px)
+    box = None if exclude_box_xyxy_px is None else np.asarray(exclude_box_xyxy_px) * scale
+    return scene_roll_of_gray(gray, box, max_lean_deg=max_lean_deg, min_lines=min_lines)
+
+
+def scene_roll_of_gray(
+    gray: np.ndarray,
+    exclude_box_xyxy_px: np.ndarray | None = None,
+    *,
+    max_lean_deg: float = 20.0,
+    min_lines: int = 5,
+) -> float | None:
+    """:func:`scene_roll_deg` of a picture already made by :func:`roll_picture` (the box in
+    its pixels)."""
     import cv2
 
-    h, w = rgb.shape[:2]
-    scale = work_px / max(h, w)
-    gray = cv2.cvtColor(
-        cv2.resize(rgb, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA),
-        cv2.COLOR_RGB2GRAY,
-    )
+    work_px = max(gray.shape[:2])
     edges = cv2.Canny(gray, 50, 150)
     if exclude_box_xyxy_px is not None and np.all(np.isfinite(exclude_box_xyxy_px)):
-        edges &= background_mask(edges.shape, np.asarray(exclude_box_xyxy_px) * scale, margin=0.1)
+        edges &= background_mask(edges.shape, np.asarray(exclude_box_xyxy_px), margin=0.1)
     lines = cv2.HoughLinesP(
         edges, 1, np.pi / 360, threshold=40, minLineLength=int(0.08 * work_px), maxLineGap=4
     )

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import threading
 import unicodedata
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -218,11 +220,56 @@ def write_report(
         and ``programme_pdf``, and ``video`` (the first annotated clip) or
         ``video:<clip name>`` for further ones.
     """
-    tell = progress or (lambda stage, done, total: None)
+    tell = _one_at_a_time(progress) if progress else (lambda stage, done, total: None)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     names = video_names(analysis) if video else {}
     first = next(iter(names), None)
+    by_name = {c.name: c for c in analysis.clips}
+    # The annotated clips are encoded in a background thread while the key frames and pages
+    # are built: the encoder and decoder (FFmpeg's own threads, outside the GIL) and the plots
+    # (Python) use the cores side by side instead of one after the other.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gaitlab-annotate") as encoder:
+        encoding = {}
+        for clip_name, file_name in names.items():
+
+            def frames_done(done: int, total: int, file_name: str = file_name) -> None:
+                tell(file_name, done, total)
+
+            encoding[clip_name] = encoder.submit(
+                write_annotated_video, by_name[clip_name], out / file_name, progress=frames_done
+            )
+        try:
+            written = _write_pages(
+                analysis,
+                out,
+                tell,
+                pdf=pdf,
+                names=names,
+                first=first,
+                runner=runner,
+                session_date=session_date,
+            )
+        except BaseException:
+            encoder.shutdown(cancel_futures=True)
+            raise
+        for n, (clip_name, job) in enumerate(encoding.items()):
+            written["video" if n == 0 else f"video:{clip_name}"] = job.result()
+    return written
+
+
+def _write_pages(
+    analysis: Analysis,
+    out: Path,
+    tell: ReportProgress,
+    *,
+    pdf: bool,
+    names: dict[str, str],
+    first: str | None,
+    runner: str | None,
+    session_date: _dt.date | None,
+) -> dict[str, Path]:
+    """The key frames, the report page and the home programme (with their PDFs)."""
     flagged = programme.has_programme(analysis.findings)
     report_pdf = pdf_name("report", runner, session_date)
     programme_pdf = pdf_name(programme.PDF_NAME.removesuffix(".pdf"), runner, session_date)
@@ -262,14 +309,15 @@ def write_report(
             tell(programme_pdf, 0, 1)
             written["programme_pdf"] = write_pdf(page, out / programme_pdf, base_url=out)
             tell(programme_pdf, 1, 1)
-    by_name = {c.name: c for c in analysis.clips}
-    for n, (clip_name, file_name) in enumerate(names.items()):
-        key = "video" if n == 0 else f"video:{clip_name}"
-
-        def frames_done(done: int, total: int, file_name: str = file_name) -> None:
-            tell(file_name, done, total)
-
-        written[key] = write_annotated_video(
-            by_name[clip_name], out / file_name, progress=frames_done
-        )
     return written
+
+
+def _one_at_a_time(progress: ReportProgress) -> ReportProgress:
+    """``progress`` called under a lock (the encoder's thread and the pages' tell it)."""
+    lock = threading.Lock()
+
+    def tell(stage: str, done: int, total: int) -> None:
+        with lock:
+            progress(stage, done, total)
+
+    return tell

@@ -190,6 +190,34 @@ def classify_view(tracks: PoseTracks) -> ViewEstimate:
     )
 
 
+def view_as_set(tracks: PoseTracks, label: ViewLabel) -> ViewEstimate:
+    """The view a person says a clip shows (``side``, ``rear`` or ``front``), with the running
+    direction and the setting read from the clip as :func:`classify_view` reads them.
+
+    For a therapist who corrects the view gaitlab found (the web app's clip page): the
+    confidence is 1 and the reasons say the view was set by hand and what was found.
+    """
+    seen = classify_view(tracks)
+    if label == seen.label:
+        by_hand = say("view.reason.set_by_hand")
+        return dataclasses.replace(seen, confidence=1.0, reasons=(*seen.reasons, by_hand))
+    reasons = [say("view.reason.set_by_hand_to", label=label, seen=seen.label)]
+    facing: Facing | None = None
+    leg_px = leg_length_px(tracks)
+    if label == "side" and np.isfinite(leg_px) and leg_px > 0:
+        score, _, cue_text = _facing_cues(tracks, leg_px)
+        facing = "left" if score < 0 else "right"
+        reasons.append(say("view.reason.facing", facing=facing, cues=cue_text))
+    travel = seen.travel_leg
+    setting: Setting = seen.setting or (
+        "overground" if travel is not None and travel > OVERGROUND_TRAVEL_LEG else "treadmill"
+    )
+    return ViewEstimate(
+        label, facing, 1.0, setting, camera_angle_deg=seen.camera_angle_deg, travel_leg=travel,
+        reasons=tuple(reasons), frames=seen.frames,
+    )  # fmt: skip
+
+
 def body_visible(tracks: PoseTracks) -> np.ndarray:
     """``(T,)`` True in frames showing the trunk (shoulders, hips) and both feet."""
     trunk_ok = _finite_rows(tracks, ("left_shoulder", "right_shoulder", "left_hip", "right_hip"))

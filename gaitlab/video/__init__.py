@@ -10,13 +10,14 @@ All three accept ``slowmo_factor`` for slow-motion clips and raise
 from __future__ import annotations
 
 from gaitlab.video.info import VIDEO_EXTENSIONS, Frame, VideoInfo
-from gaitlab.video.reader import FrameStream, iter_frames, probe, sample_frames
+from gaitlab.video.reader import FrameStream, frames_at, iter_frames, probe, sample_frames
 
 __all__ = [
     "VIDEO_EXTENSIONS",
     "Frame",
     "FrameStream",
     "VideoInfo",
+    "frames_at",
     "iter_frames",
     "probe",
     "sample_frames",

@@ -30,7 +30,7 @@ import os
 import queue
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -725,6 +725,52 @@ def sample_frames(
     if not frames:
         # Files that cannot seek (raw H.264/HEVC streams): one pass, every k-th frame.
         return _sample_by_decoding(p, n, slowmo_factor=factor, start_s=start_s)
+    return frames
+
+
+def frames_at(
+    path: str | os.PathLike[str], times_s: Sequence[float], *, slowmo_factor: float = 1.0
+) -> list[Frame]:
+    """Decode the frame at each of ``times_s`` (real-world seconds, increasing), by seeking.
+
+    For each time, the first frame at or after it less half a frame period, as
+    :func:`sample_frames` picks them (a time whose frame was already returned gives none).
+
+    Raises
+    ------
+    InputError
+        As :func:`probe`.
+    """
+    factor = check_slowmo_factor(slowmo_factor)
+    p = check_video_path(path)
+    container, stream = open_video(p)
+    frames: list[Frame] = []
+    try:
+        stream.thread_type = "AUTO"
+        origin_s = stream_origin_s(stream)
+        fps_file = nominal_fps(stream) or _FALLBACK_FPS
+        sampler = _Sampler(container, stream, origin_s, 1.0 / fps_file)
+        reformatter = VideoReformatter()
+        rotation: int | None = None
+        try:
+            for t in times_s:
+                hit = sampler.frame_at(origin_s + float(t) * factor)
+                if hit is None:
+                    continue
+                raw_s, frame = hit
+                if rotation is None:
+                    rotation = rotation_deg(frame, stream)
+                frames.append(
+                    Frame(
+                        index=_first_index(raw_s, origin_s, fps_file, exact=False),
+                        time_s=(raw_s - origin_s) / factor,
+                        rgb=frame_to_rgb(frame, rotation, reformatter),
+                    )
+                )
+        finally:
+            sampler.close()
+    finally:
+        close_container(container, stream)
     return frames
 
 

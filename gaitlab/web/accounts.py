@@ -15,14 +15,13 @@ from pathlib import Path
 from gaitlab.errors import GaitlabError
 from gaitlab.web import db, tokens
 from gaitlab.web.server import add_user, open_db
+from gaitlab.words import say
 
 
 def _user(conn: sqlite3.Connection, name: str) -> db.User:
     user = db.get_user_by_name(conn, name)
     if user is None:
-        raise GaitlabError(
-            f"There is no account named '{name}'; list them with `gaitlab users list`."
-        )
+        raise GaitlabError(say("web.users.no_such_list", name=name))
     return user
 
 
@@ -43,7 +42,7 @@ def add_solo(
 ) -> tuple[db.User, db.Runner]:
     """One account named ``name`` with one runner profile of the same name (and height)."""
     if height_cm is not None and not 50 <= height_cm <= 250:
-        raise GaitlabError(f"The height must be 50-250 cm, not {height_cm:g}.")
+        raise GaitlabError(say("web.users.bad_height", height_cm=height_cm))
     user = add_user(data_dir, name, password)
     with open_db(data_dir) as conn, db.transaction(conn):
         db.set_solo(conn, user.id)

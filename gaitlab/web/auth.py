@@ -1,4 +1,4 @@
-"""Accounts: argon2 password hashes, login tokens, CSRF tokens and the login rate limit.
+"""Accounts: argon2 password hashes, login tokens, CSRF tokens and login throttling.
 
 The browser holds a random login token in an HttpOnly, SameSite=Lax cookie; the database keeps
 only its SHA-256, so a copy of the database does not let anyone log in. Each login has its own
@@ -8,25 +8,35 @@ CSRF token, sent back by every form; before login, the login form uses a double-
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import hmac
 import secrets
 import sqlite3
+import threading
+from collections.abc import Iterator
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from gaitlab.config.settings import WebLoginSettings
 from gaitlab.web import db
+from gaitlab.words import say
 
 #: Cookie names.
 LOGIN_COOKIE = "gaitlab_login"
 ANON_CSRF_COOKIE = "gaitlab_csrf"
+#: A browser that has logged in to an account before (it is then not slowed down by failures).
+DEVICE_COOKIE = "gaitlab_device"
 
 #: Minimum password length for new accounts.
 MIN_PASSWORD_CHARS = 10
 
 _HASHER = PasswordHasher()
+#: Password hashes checked at once (each takes tens of ms of CPU and 64 MiB).
+MAX_HASHING = 2
+_HASHING = threading.BoundedSemaphore(MAX_HASHING)
 # Verifying against this hash when the name is unknown takes as long as a real check, so the
 # answer time does not tell which account names exist.
 _DUMMY_HASH = _HASHER.hash(secrets.token_hex(16))
@@ -63,54 +73,151 @@ def add_user(conn: sqlite3.Connection, name: str, password: str) -> db.User:
     """
     name = name.strip()
     if not name or len(name) > 100:
-        raise ValueError("The account name must be 1-100 characters.")
+        raise ValueError(say("web.users.bad_name"))
     if len(password) < MIN_PASSWORD_CHARS:
-        raise ValueError(f"The password must have at least {MIN_PASSWORD_CHARS} characters.")
+        raise ValueError(say("web.users.short_password", min_chars=MIN_PASSWORD_CHARS))
     with db.transaction(conn):
         if db.get_user_by_name(conn, name) is not None:
-            raise ValueError(f"An account named '{name}' already exists.")
+            raise ValueError(say("web.users.name_taken", name=name))
         return db.create_user(conn, name, hash_password(password))
 
 
 def set_password(conn: sqlite3.Connection, name: str, password: str) -> None:
-    """Change an account's password (and log it out everywhere)."""
+    """Change an account's password: it is logged out everywhere, and its API tokens and
+    remembered browsers are revoked."""
     if len(password) < MIN_PASSWORD_CHARS:
-        raise ValueError(f"The password must have at least {MIN_PASSWORD_CHARS} characters.")
+        raise ValueError(say("web.users.short_password", min_chars=MIN_PASSWORD_CHARS))
     with db.transaction(conn):
         user = db.get_user_by_name(conn, name)
         if user is None:
-            raise ValueError(f"There is no account named '{name}'.")
+            raise ValueError(say("web.users.no_such", name=name))
         db.set_password_hash(conn, user.id, hash_password(password))
 
 
 @dataclasses.dataclass(frozen=True)
-class RateLimit:
-    """Failed logins allowed per account name and per client address within ``window_s``."""
+class LoginThrottle:
+    """How failed logins slow down the next attempts (``[web.login]`` in the configuration).
 
-    per_name: int = 5
-    per_address: int = 20
-    window_s: float = 900.0
+    After ``free_failures`` failures within ``window_s`` (counted per account name and per
+    client address), an attempt is answered only after :meth:`delay_s`: ``first_delay_s``,
+    doubling with each further failure, at most ``max_delay_s``. The right password always
+    works once the delay has passed.
+    """
+
+    free_failures: int
+    first_delay_s: float
+    max_delay_s: float
+    window_s: float
+    max_pending_per_client: int
+    max_pending_quiet: int
+    device_cookie_days: float
+
+    @classmethod
+    def from_config(cls, section: WebLoginSettings) -> LoginThrottle:
+        """The throttle of the ``[web.login]`` settings."""
+        return cls(
+            free_failures=section.free_failures,
+            first_delay_s=section.first_delay_s,
+            max_delay_s=section.max_delay_s,
+            window_s=section.window_s,
+            max_pending_per_client=section.max_pending_per_client,
+            max_pending_quiet=section.max_pending_quiet,
+            device_cookie_days=section.device_cookie_days,
+        )
+
+    def delay_s(self, failures: int) -> float:
+        """Seconds an attempt waits after ``failures`` recent failures."""
+        if failures < self.free_failures:
+            return 0.0
+        doublings = min(failures - self.free_failures, 32)
+        return min(self.max_delay_s, self.first_delay_s * 2.0**doublings)
 
 
-def login_blocked(conn: sqlite3.Connection, name: str, address: str, limit: RateLimit) -> bool:
-    """True when too many logins failed recently for this name or from this address."""
-    return (
-        db.count_login_failures(conn, f"name:{name.lower()}", limit.window_s) >= limit.per_name
-        or db.count_login_failures(conn, f"addr:{address}", limit.window_s) >= limit.per_address
-    )
+def name_key(name: str) -> str:
+    """The failure-count key of an account name (case as the accounts: ignored)."""
+    return f"name:{name.strip().lower()}"
+
+
+def address_key(address: str) -> str:
+    """The failure-count key of a client address."""
+    return f"addr:{address}"
+
+
+def login_delay_s(
+    conn: sqlite3.Connection, name: str, address: str, throttle: LoginThrottle, *, known: bool
+) -> float:
+    """How long an attempt to log in as ``name`` from ``address`` waits: the larger of the
+    account's and the address's delays; none for a browser ``known`` to have logged in to this
+    account before (a device cookie)."""
+    if known:
+        return 0.0
+    window_s = throttle.window_s
+    by_name = db.count_login_failures(conn, name_key(name), window_s)
+    by_address = db.count_login_failures(conn, address_key(address), window_s)
+    return throttle.delay_s(max(by_name, by_address))
+
+
+def address_failures(conn: sqlite3.Connection, address: str, throttle: LoginThrottle) -> int:
+    """Failed logins from ``address`` within the throttle's window."""
+    return db.count_login_failures(conn, address_key(address), throttle.window_s)
 
 
 def authenticate(
     conn: sqlite3.Connection, name: str, password: str, address: str
 ) -> db.User | None:
-    """The user whose name and password these are, or None (the failure is counted)."""
+    """The user whose name and password these are, or None (the failure is counted against the
+    name and the address; a success clears the name's count).
+
+    The hash is checked outside any transaction, at most :data:`MAX_HASHING` at a time (each
+    takes tens of ms of CPU), so logins never hold the database's write lock while hashing.
+    """
     user = db.get_user_by_name(conn, name)
-    ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
-    if user is not None and ok:
-        db.clear_login_failures(conn, f"name:{name.lower()}")
-        return user
-    db.record_login_failure(conn, [f"name:{name.lower()}", f"addr:{address}"])
+    with _HASHING:
+        ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    with db.transaction(conn):
+        if user is not None and ok:
+            db.clear_login_failures(conn, name_key(name))
+            return user
+        db.record_login_failure(conn, [name_key(name), address_key(address)])
     return None
+
+
+class PendingLogins:
+    """The login attempts being answered now, per client address (in this process): at most
+    ``limit`` at a time (:meth:`admit`), more are refused at once."""
+
+    def __init__(self) -> None:
+        self._counts: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def admit(self, address: str, *, limit: int, always: bool = False) -> Iterator[bool]:
+        """Count one attempt of ``address`` while it is answered; yields False when the address
+        already has ``limit`` attempts pending (``always``: admitted whatever the count)."""
+        with self._lock:
+            admitted = always or self._counts.get(address, 0) < limit
+            if admitted:
+                self._counts[address] = self._counts.get(address, 0) + 1
+        try:
+            yield admitted
+        finally:
+            if admitted:
+                with self._lock:
+                    self._counts[address] -= 1
+                    if not self._counts[address]:
+                        del self._counts[address]
+
+
+def device_user_id(conn: sqlite3.Connection, token: str | None) -> str | None:
+    """The account a device cookie was given to (None for none, unknown or expired)."""
+    return db.get_device(conn, token_hash(token)) if token else None
+
+
+def remember_device(conn: sqlite3.Connection, user: db.User, lifetime_s: float) -> str:
+    """Record that this browser logged in to ``user``; returns the device cookie's token."""
+    token = secrets.token_urlsafe(32)
+    db.create_device(conn, user.id, token_hash(token), lifetime_s)
+    return token
 
 
 def start_login(conn: sqlite3.Connection, user: db.User, lifetime_s: float) -> str:

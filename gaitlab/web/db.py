@@ -23,7 +23,8 @@ from typing import Any, Literal
 
 #: Bumped when the schema changes; :func:`migrate` upgrades older files in place.
 #: 1: users, logins, runners, sessions, clips, analyses. 2: api_tokens, users.solo.
-SCHEMA_VERSION = 2
+#: 3: login_devices, clips.view_set, analyses.refused.
+SCHEMA_VERSION = 3
 
 JobState = Literal["queued", "running", "done", "failed"]
 
@@ -74,7 +75,8 @@ CREATE TABLE IF NOT EXISTS clips (
     sha256 TEXT NOT NULL,
     view TEXT,
     checks_json TEXT NOT NULL DEFAULT '[]',
-    created_s REAL NOT NULL
+    created_s REAL NOT NULL,
+    view_set TEXT
 );
 CREATE INDEX IF NOT EXISTS clips_session ON clips(owner_id, session_id, created_s);
 CREATE TABLE IF NOT EXISTS analyses (
@@ -92,7 +94,8 @@ CREATE TABLE IF NOT EXISTS analyses (
     error TEXT,
     created_s REAL NOT NULL,
     started_s REAL,
-    finished_s REAL
+    finished_s REAL,
+    refused INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS analyses_queue ON analyses(state, created_s);
 CREATE INDEX IF NOT EXISTS analyses_session ON analyses(owner_id, session_id, created_s);
@@ -103,11 +106,21 @@ CREATE TABLE IF NOT EXISTS api_tokens (
     created_s REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS api_tokens_user ON api_tokens(user_id);
+CREATE TABLE IF NOT EXISTS login_devices (
+    token_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_s REAL NOT NULL,
+    expires_s REAL NOT NULL
+);
 """
 
 #: Columns added to a table after it was first made: (table, column, definition), each with
 #: the schema version that added it.
-_ADDED_COLUMNS = (("users", "solo", "INTEGER NOT NULL DEFAULT 0"),)  # 2
+_ADDED_COLUMNS = (
+    ("users", "solo", "INTEGER NOT NULL DEFAULT 0"),  # 2
+    ("clips", "view_set", "TEXT"),  # 3
+    ("analyses", "refused", "INTEGER NOT NULL DEFAULT 0"),  # 3
+)
 
 
 def new_id() -> str:
@@ -218,6 +231,7 @@ class Clip:
     view: str | None
     checks_json: str
     created_s: float
+    view_set: str | None = None
 
     @property
     def checks(self) -> list[dict[str, Any]]:
@@ -244,6 +258,10 @@ class Analysis:
     created_s: float
     started_s: float | None
     finished_s: float | None
+    refused: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "refused", bool(self.refused))  # SQLite stores it as 0 / 1
 
 
 def _row(cls: type, row: sqlite3.Row | None) -> Any:
@@ -281,8 +299,11 @@ def list_users(conn: sqlite3.Connection) -> list[User]:
 
 
 def set_password_hash(conn: sqlite3.Connection, user_id: str, password_hash: str) -> None:
+    """Change a password: every login, API token and remembered browser of the account ends
+    (whoever had the old password must not keep the account's data)."""
     conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
-    conn.execute("DELETE FROM logins WHERE user_id = ?", (user_id,))
+    for table in ("logins", "api_tokens", "login_devices"):
+        conn.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
 
 
 def create_login(
@@ -310,6 +331,27 @@ def get_login(conn: sqlite3.Connection, token_hash: str) -> tuple[User, str] | N
 
 def delete_login(conn: sqlite3.Connection, token_hash: str) -> None:
     conn.execute("DELETE FROM logins WHERE token_hash = ?", (token_hash,))
+
+
+def create_device(
+    conn: sqlite3.Connection, user_id: str, token_hash: str, lifetime_s: float
+) -> None:
+    """Record a browser that logged in to ``user_id`` (it holds the token; we keep the hash)."""
+    now = time.time()
+    conn.execute("DELETE FROM login_devices WHERE expires_s < ?", (now,))
+    conn.execute(
+        "INSERT INTO login_devices (token_hash, user_id, created_s, expires_s) VALUES (?, ?, ?, ?)",
+        (token_hash, user_id, now, now + lifetime_s),
+    )
+
+
+def get_device(conn: sqlite3.Connection, token_hash: str) -> str | None:
+    """The account id a device token was given to (None: unknown or expired)."""
+    row = conn.execute(
+        "SELECT user_id FROM login_devices WHERE token_hash = ? AND expires_s > ?",
+        (token_hash, time.time()),
+    ).fetchone()
+    return row[0] if row else None
 
 
 def record_login_failure(conn: sqlite3.Connection, keys: list[str]) -> None:
@@ -468,18 +510,19 @@ def add_clip(
     display_name: str,
     size_bytes: int,
     sha256: str,
+    view_set: str | None = None,
 ) -> Clip | None:
-    """Record an uploaded clip (its file already in place); None when the session is not the
-    owner's."""
+    """Record an uploaded clip (its file already in place; ``view_set``: the view the therapist
+    says it shows); None when the session is not the owner's."""
     if get_session(conn, owner_id, session_id) is None:
         return None
     clip = Clip(
         clip_id, owner_id, session_id, stored_name, display_name, size_bytes, sha256, None, "[]",
-        time.time(),
+        time.time(), view_set,
     )  # fmt: skip
     conn.execute(
         "INSERT INTO clips (id, owner_id, session_id, stored_name, display_name, size_bytes, "
-        "sha256, view, checks_json, created_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "sha256, view, checks_json, created_s, view_set) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         dataclasses.astuple(clip),
     )
     return clip
@@ -508,6 +551,14 @@ def set_clip_result(
         "UPDATE clips SET view = ?, checks_json = ? WHERE id = ?",
         (view, json.dumps(checks), clip_id),
     )
+
+
+def set_clip_view(conn: sqlite3.Connection, owner_id: str, clip_id: str, view: str | None) -> bool:
+    """Record the view the therapist says a clip shows (None: let the analysis find it)."""
+    cur = conn.execute(
+        "UPDATE clips SET view_set = ? WHERE id = ? AND owner_id = ?", (view, clip_id, owner_id)
+    )
+    return cur.rowcount == 1
 
 
 def delete_clip(conn: sqlite3.Connection, owner_id: str, clip_id: str) -> Removed | None:
@@ -626,10 +677,12 @@ def finish_job(
     *,
     state: Literal["done", "failed"],
     error: str | None = None,
+    refused: bool = False,
     publish: Callable[[], None] | None = None,
 ) -> bool:
-    """Mark a claimed job done or failed; ``publish`` (moving its files into place) runs inside
-    the same transaction, so the row says done only once the files are there.
+    """Mark a claimed job done or failed (``refused``: because no clip could be used);
+    ``publish`` (moving its files into place) runs inside the same transaction, so the row says
+    done only once the files are there.
 
     Returns False when the job is no longer this worker's (nothing is changed then).
     """
@@ -643,8 +696,9 @@ def finish_job(
         if publish is not None:
             publish()
         conn.execute(
-            "UPDATE analyses SET state = ?, error = ?, finished_s = ?, stage = ? WHERE id = ?",
-            (state, error, time.time(), state, job.id),
+            "UPDATE analyses SET state = ?, error = ?, finished_s = ?, stage = ?, refused = ? "
+            "WHERE id = ?",
+            (state, error, time.time(), state, int(refused), job.id),
         )
     return True
 

@@ -18,10 +18,7 @@ Anything smaller is *no real change*; a metric missing in either session is *not
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
-import html
 import math
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -32,6 +29,8 @@ PATTERNS: tuple[str, ...] = ("hip_tightness", "hip_weakness")
 
 Better = Literal["higher", "lower", "either"]
 Verdict = Literal["real_change", "no_real_change", "not_comparable"]
+SessionState = Literal["done", "none", "queued", "running", "failed", "refused"]
+Rule = Literal["mdc", "stride_spread"]
 Direction = Literal["better", "worse", "up", "down"]
 
 
@@ -91,12 +90,19 @@ def rules_from_config(config: Settings) -> HistoryRules:
 
 @dataclasses.dataclass(frozen=True)
 class SessionResult:
-    """One session and the summary of its latest finished analysis (None: no result yet)."""
+    """One session and the summary of its latest finished analysis (None: no result).
+
+    ``state`` says why a session has no result, or that it has one: ``done``, ``none`` (no clip
+    yet), ``queued``, ``running``, ``failed`` or ``refused`` (no clip could be used); ``note``
+    is the reason of a failure or refusal.
+    """
 
     session_id: str
     date: str
     summary: Mapping[str, Any] | None = None
     analysis_id: str | None = None
+    state: SessionState = "done"
+    note: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -143,6 +149,15 @@ class Change:
     verdict: Verdict
     direction: Direction | None
 
+    @property
+    def rule(self) -> Rule | None:
+        """Which rule set the threshold ``needed``: ``mdc`` (the method's smallest detectable
+        change) or ``stride_spread`` (the two sessions' stride-to-stride spread); None when the
+        sessions are not comparable."""
+        if self.needed is None:
+            return None
+        return "stride_spread" if (self.stride_noise or 0.0) > self.mdc else "mdc"
+
 
 @dataclasses.dataclass(frozen=True)
 class HistoryRow:
@@ -156,6 +171,9 @@ class HistoryRow:
     findings: Mapping[str, str]
     changes: Mapping[str, Change]
     previous_session_id: str | None = None
+    state: SessionState = "done"
+    note: str | None = None
+    warnings: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -226,6 +244,19 @@ def finding_statuses(summary: Mapping[str, Any] | None) -> dict[str, str]:
         if isinstance(finding, Mapping) and finding.get("pattern") in out:
             out[finding["pattern"]] = str(finding.get("status") or "none")
     return out
+
+
+def capture_warnings(summary: Mapping[str, Any] | None) -> tuple[str, ...]:
+    """The capture checks' warnings of a result ("clip: message"), e.g. dim light or a short
+    clip: a session with warnings measures less surely than one without."""
+    out = []
+    for clip in (summary or {}).get("clips") or []:
+        if not isinstance(clip, Mapping):
+            continue
+        for check in clip.get("checks") or []:
+            if isinstance(check, Mapping) and check.get("status") == "warn":
+                out.append(f"{clip.get('name', '')}: {check.get('message', '')}".strip(": "))
+    return tuple(out)
 
 
 def unit_of(sessions: Sequence[SessionResult], metric: str) -> str:
@@ -326,6 +357,9 @@ def build_history(sessions: Sequence[SessionResult], rules: HistoryRules) -> His
                 findings=finding_statuses(s.summary),
                 changes=changes,
                 previous_session_id=previous.session_id if changes and previous else None,
+                state=s.state if s.summary is None else "done",
+                note=s.note,
+                warnings=capture_warnings(s.summary),
             )
         )
         if s.summary is not None:
@@ -362,100 +396,7 @@ def plot_series(history: History, metric: str, *, unit: str = "") -> PlotSeries:
     )
 
 
-# --------------------------------------------------------------------------- the plot
-
-
-def _day_number(date: str) -> float:
-    try:
-        return float(_dt.date.fromisoformat(date).toordinal())
-    except ValueError:
-        return 0.0
-
-
-def series_svg(series: PlotSeries, *, title: str, width_px: int = 360, height_px: int = 160) -> str:
-    """A small self-contained SVG of one metric over time: the values joined by a line, the
-    "no real change" band shaded, and points that changed for real against the previous one
-    filled (others hollow).
-
-    Uses SVG presentation attributes only (no ``style``), so the page's Content Security Policy
-    needs no inline styles.
-    """
-    left, right, top, bottom = 44.0, 10.0, 20.0, 26.0
-    w, h = width_px - left - right, height_px - top - bottom
-    triples = zip(series.dates, series.values, series.verdicts, strict=True)
-    points = [(d, v, k) for d, v, k in triples if v is not None]
-    esc = html.escape
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="history-plot" width="{width_px}" '
-        f'height="{height_px}" viewBox="0 0 {width_px} {height_px}" role="img" '
-        f'aria-label="{esc(title)}">',
-        f'<text x="{left}" y="13" font-size="12" fill="#222">{esc(title)}'
-        f"{esc(f' ({series.unit})') if series.unit else ''}</text>",
-    ]
-    if not points:
-        parts.append(f'<text x="{left}" y="{top + h / 2}" font-size="11" fill="#666">-</text>')
-        parts.append("</svg>")
-        return "".join(parts)
-    lows = [v for _, v, _ in points] + [series.band_low or points[0][1]]
-    highs = [v for _, v, _ in points] + [series.band_high or points[0][1]]
-    y_min, y_max = min(lows), max(highs)
-    pad = (y_max - y_min) * 0.1 or max(abs(y_max) * 0.05, 1e-3)
-    y_min, y_max = y_min - pad, y_max + pad
-    days = [_day_number(d) for d, _, _ in points]
-    d_min, d_max = min(days), max(days)
-
-    def x_of(day: float, i: int) -> float:
-        if d_max > d_min:
-            return left + (day - d_min) / (d_max - d_min) * w
-        return left + (w / 2 if len(points) == 1 else i / (len(points) - 1) * w)
-
-    def y_of(v: float) -> float:
-        return top + (y_max - v) / (y_max - y_min) * h
-
-    if series.band_low is not None and series.band_high is not None:
-        y_hi, y_lo = y_of(series.band_high), y_of(series.band_low)
-        parts.append(
-            f'<rect class="band" x="{left:.1f}" y="{y_hi:.1f}" width="{w:.1f}" '
-            f'height="{y_lo - y_hi:.1f}" fill="#9ab" fill-opacity="0.25"/>'
-        )
-    parts.append(
-        f'<line x1="{left}" y1="{top + h}" x2="{left + w}" y2="{top + h}" stroke="#888"/>'
-        f'<text x="{left - 4}" y="{y_of(y_max - pad) + 4:.1f}" font-size="10" '
-        f'text-anchor="end" fill="#444">{y_max - pad:.3g}</text>'
-        f'<text x="{left - 4}" y="{y_of(y_min + pad) + 4:.1f}" font-size="10" '
-        f'text-anchor="end" fill="#444">{y_min + pad:.3g}</text>'
-    )
-    xy = [
-        (x_of(day, i), y_of(v)) for i, (day, (_, v, _)) in enumerate(zip(days, points, strict=True))
-    ]
-    if len(xy) > 1:
-        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
-        parts.append(f'<polyline points="{path}" fill="none" stroke="#246" stroke-width="1.5"/>')
-    for (x, y), (date, value, verdict) in zip(xy, points, strict=True):
-        fill = "#246" if verdict == "real_change" else "#fff"
-        parts.append(
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{fill}" stroke="#246" '
-            f'stroke-width="1.5" data-verdict="{verdict or "first"}">'
-            f"<title>{esc(date)}: {value:.3g}</title></circle>"
-        )
-    parts.append(
-        f'<text x="{left}" y="{height_px - 8}" font-size="10" fill="#444">{esc(points[0][0])}'
-        f'</text><text x="{left + w}" y="{height_px - 8}" font-size="10" text-anchor="end" '
-        f'fill="#444">{esc(points[-1][0])}</text></svg>'
-    )
-    return "".join(parts)
-
-
 # --------------------------------------------------------------------------- two sessions
-
-
-@dataclasses.dataclass(frozen=True)
-class KeyFrameRef:
-    """One key frame of a report: its key (``foot_strike``, ...), caption and image URI."""
-
-    key: str
-    caption: str
-    uri: str
 
 
 @dataclasses.dataclass(frozen=True)
@@ -481,18 +422,3 @@ def compare_sessions(a: SessionResult, b: SessionResult, rules: HistoryRules) ->
         changes=changes_between(a.summary, b.summary, rules),
         findings={p: (fa[p], fb[p]) for p in PATTERNS},
     )
-
-
-_FIGURE = re.compile(
-    r'<figure class="keyframe" data-key="(?P<key>[\w-]+)">\s*<img src="(?P<uri>data:image/'
-    r'(?:jpeg|png);base64,[A-Za-z0-9+/=]+)"[^>]*?alt="(?P<alt>[^"]*)"',
-)
-
-
-def keyframes_in_report(report_html: str) -> list[KeyFrameRef]:
-    """The key frames embedded in a ``report.html`` (``<figure class="keyframe">`` with a
-    ``data:`` image), in report order."""
-    return [
-        KeyFrameRef(m["key"], html.unescape(m["alt"]), m["uri"])
-        for m in _FIGURE.finditer(report_html)
-    ]

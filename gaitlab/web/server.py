@@ -4,27 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import ipaddress
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING, Any
 
 from gaitlab.errors import GaitlabError
 from gaitlab.web import auth, db
+from gaitlab.web.hosts import hosts_to_allow, is_loopback
 from gaitlab.web.storage import Layout
 from gaitlab.words import say
 
-
-def is_loopback(host: str) -> bool:
-    """True when ``host`` is reachable from this computer only (127.0.0.0/8, ::1, localhost)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+if TYPE_CHECKING:
+    from gaitlab.web.app import WebSettings
 
 
 def tls_warning(host: str, *, tls: bool) -> str | None:
@@ -95,33 +88,68 @@ def run(
     config_path: Path | None,
     ssl_certfile: Path | None,
     ssl_keyfile: Path | None,
+    allowed_hosts: Sequence[str] = (),
+    trusted_proxies: Sequence[str] = (),
     log_level: str = "warning",
 ) -> None:
     """Serve the app with uvicorn until stopped (Ctrl-C or SIGTERM); the analysis workers stop
-    with it, and jobs they were running are queued again for the next start."""
+    with it, and jobs they were running are queued again for the next start.
+
+    ``allowed_hosts``: the names other devices use to reach the server (``--allowed-host``),
+    required when ``host`` is every address (0.0.0.0 or ::); see :func:`hosts_to_allow`.
+    ``trusted_proxies``: the reverse proxies whose ``X-Forwarded-For`` is believed
+    (``--trusted-proxy``); see :func:`uvicorn_options`.
+    """
     import uvicorn
 
     from gaitlab.web.app import WebSettings, create_app
 
     if (ssl_certfile is None) != (ssl_keyfile is None):
-        raise GaitlabError("Give both --ssl-certfile and --ssl-keyfile, or neither.")
+        raise GaitlabError(say("web.serve.tls_pair"))
     if max_upload_mb <= 0:
-        raise GaitlabError(f"--max-upload-mb must be positive, got {max_upload_mb}.")
+        raise GaitlabError(say("web.serve.upload_limit", value=max_upload_mb))
     settings = WebSettings(
         data_dir=data_dir,
         max_upload_mb=max_upload_mb,
         workers=workers,
         config_path=config_path,
         secure_cookies=ssl_certfile is not None,
+        allowed_hosts=hosts_to_allow(host, allowed_hosts),
+        trusted_proxies=tuple(trusted_proxies),
     )
     with data_lock(data_dir):
         app = create_app(settings)
         uvicorn.run(
             app,
-            host=host,
-            port=port,
-            ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
-            ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
-            log_level=log_level,
-            server_header=False,
-        )
+            **uvicorn_options(
+                settings, host=host, port=port, ssl_certfile=ssl_certfile,
+                ssl_keyfile=ssl_keyfile, log_level=log_level,
+            ),
+        )  # fmt: skip
+
+
+def uvicorn_options(
+    settings: WebSettings,
+    *,
+    host: str,
+    port: int,
+    ssl_certfile: Path | None = None,
+    ssl_keyfile: Path | None = None,
+    log_level: str = "warning",
+) -> dict[str, Any]:
+    """uvicorn's options for serving the app of ``settings``.
+
+    ``X-Forwarded-For`` (and ``-Proto``) are read only from ``settings.trusted_proxies``:
+    uvicorn's own default believes them from loopback, so any program on this computer could
+    pose as any address (and escape the per-address login throttle).
+    """
+    return {
+        "host": host,
+        "port": port,
+        "ssl_certfile": str(ssl_certfile) if ssl_certfile else None,
+        "ssl_keyfile": str(ssl_keyfile) if ssl_keyfile else None,
+        "log_level": log_level,
+        "server_header": False,
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": list(settings.trusted_proxies),
+    }

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as _dt
 import hashlib
 import json
 import os
 import re
 import secrets
 import shutil
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,18 +33,38 @@ from python_multipart import MultipartParser
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import parse_options_header
 
+from gaitlab.words import say
+
 #: Bytes read from the start of a file to recognise its container.
 SNIFF_BYTES = 64
 
 #: Fields other than the file in an upload form, each at most this long.
 MAX_FIELD_BYTES = 4096
 
-#: The downloads of a finished analysis: kind -> (file name in its folder, media type).
+#: The downloads of a finished analysis: kind -> (usual file name in its folder, media type).
+#: The report names its PDFs after the runner and the session date; the analysis lists the
+#: names it used in :data:`FILES_INDEX`, which wins over the usual names.
 DOWNLOADS: dict[str, tuple[str, str]] = {
     "pdf": ("report.pdf", "application/pdf"),
+    "programme_pdf": ("home-programme.pdf", "application/pdf"),
     "csv": ("strides.csv", "text/csv"),
     "video": ("annotated.mp4", "video/mp4"),
     "json": ("summary.json", "application/json"),
+}
+
+#: In an analysis folder: what the report wrote, kind -> file name in the folder
+#: (``{"pdf": "report-jane-doe-2026-12-01.pdf", "programme_pdf": ..., ...}``).
+FILES_INDEX = "files.json"
+
+
+#: The media type each container found by :func:`sniff_container` is served as (uploads are
+#: stored as ``<id>.<container>``, so a stored clip's type never comes from the client).
+VIDEO_TYPES: dict[str, str] = {
+    "mp4": "video/mp4",
+    "mov": "video/quicktime",
+    "mkv": "video/x-matroska",
+    "webm": "video/webm",
+    "avi": "video/x-msvideo",
 }
 
 
@@ -98,6 +119,49 @@ def read_summary(layout: Layout, analysis_id: str) -> dict[str, Any] | None:
         return None
 
 
+def write_files_index(out_dir: Path, written: Mapping[str, Path]) -> Path:
+    """Write :data:`FILES_INDEX`: the name of each file of :data:`DOWNLOADS` the report wrote
+    (``written`` as :func:`gaitlab.report.write_report` returns it) that lies in ``out_dir``."""
+    from gaitlab.io import write_json_atomic
+
+    names = {
+        kind: Path(path).name
+        for kind, path in written.items()
+        if kind in DOWNLOADS and Path(path).parent.resolve() == Path(out_dir).resolve()
+    }
+    return write_json_atomic(Path(out_dir) / FILES_INDEX, names)
+
+
+def download_path(folder: Path, kind: str) -> Path | None:
+    """The file of download ``kind`` in the analysis folder ``folder``: the name
+    :data:`FILES_INDEX` gives (a plain file name in the folder), else the usual name; None
+    when the kind is unknown or the file is missing."""
+    if kind not in DOWNLOADS:
+        return None
+    try:
+        listed = json.loads((folder / FILES_INDEX).read_text("utf-8"))
+    except (OSError, ValueError):
+        listed = {}
+    name = listed.get(kind) if isinstance(listed, dict) else None
+    if not isinstance(name, str) or not _plain_name(name):
+        name = DOWNLOADS[kind][0]
+    path = folder / name
+    return path if path.is_file() and not path.is_symlink() else None
+
+
+def _plain_name(name: str) -> bool:
+    """A file name without folders, not hidden."""
+    return bool(name) and Path(name).name == name and not name.startswith(".") and "\\" not in name
+
+
+def parse_date(text: str | None) -> _dt.date | None:
+    """A ``YYYY-MM-DD`` date, or None when ``text`` is empty or not such a date."""
+    try:
+        return _dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
 def sniff_container(head: bytes) -> str | None:
     """The video container a file's first bytes announce, as a file extension, or None.
 
@@ -112,6 +176,14 @@ def sniff_container(head: bytes) -> str | None:
     if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"AVI ":
         return "avi"
     return None
+
+
+def served_clip(stored_name: str, display: str) -> tuple[str, str]:
+    """The media type and the download file name of a stored clip: both from the container
+    sniffed at upload (the stored name's extension), never from the client's file name."""
+    ext = stored_name.rsplit(".", 1)[-1]
+    stem = display.rsplit(".", 1)[0] if "." in display else display
+    return VIDEO_TYPES.get(ext, "application/octet-stream"), f"{stem or 'clip'}.{ext}"
 
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
@@ -136,13 +208,15 @@ class UploadRefusedError(Exception):
 
 @dataclasses.dataclass(frozen=True)
 class Received:
-    """A file received into the work folder (not yet in ``uploads/``)."""
+    """A file received into the work folder (not yet in ``uploads/``): ``path`` is
+    ``work/upload-<random>/<display name>``."""
 
     path: Path
     client_name: str
     size_bytes: int
     sha256: str
     head: bytes
+    fields: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 class MultipartReceiver:
@@ -220,17 +294,21 @@ class MultipartReceiver:
         if self._filename is None:
             return
         if self.file is not None or self._out is not None:
-            raise UploadRefusedError(400, "Send one clip per upload.")
+            raise UploadRefusedError(400, say("web.upload.one_clip"))
         if not self.may_receive_file(self.fields):
             raise UploadRefusedError(403, "csrf")
-        self._path = self.work_dir / f"upload-{secrets.token_hex(16)}.part"
+        # A folder of its own, holding the file under the client's (cleaned) name: a message
+        # about the file (it cannot be read, it is too long) then names the user's file.
+        folder = self.work_dir / f"upload-{secrets.token_hex(16)}"
+        folder.mkdir()
+        self._path = folder / display_name(self._filename)
         self._out = open(self._path, "xb")  # noqa: SIM115 (closed in _part_end or abort)
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
         chunk = data[start:end]
         if self._out is None:
             if len(self._buffer) + len(chunk) > MAX_FIELD_BYTES:
-                raise UploadRefusedError(400, "A form field is too long.")
+                raise UploadRefusedError(400, say("web.upload.field_too_long"))
             self._buffer += chunk
             return
         self._size += len(chunk)
@@ -266,7 +344,7 @@ class MultipartReceiver:
             self._parser.finalize()
         if self._out is not None:  # the body ended inside the file part
             self.abort()
-            raise UploadRefusedError(400, "The upload was cut off; send the clip again.")
+            raise UploadRefusedError(400, say("web.upload.cut_off"))
 
     @contextlib.contextmanager
     def _refusing(self) -> Iterator[None]:
@@ -287,9 +365,16 @@ class MultipartReceiver:
             self._out = None
         for path in (self._path, self.file.path if self.file else None):
             if path is not None:
-                with contextlib.suppress(FileNotFoundError):
-                    path.unlink()
+                discard_received(path)
         self.file = None
+
+
+def discard_received(path: Path) -> None:
+    """Remove a file received into ``work/`` and the folder made for it (missing is fine)."""
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+    with contextlib.suppress(FileNotFoundError, OSError):
+        path.parent.rmdir()
 
 
 def fsync_dir(folder: Path) -> None:

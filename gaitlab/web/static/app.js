@@ -1,5 +1,6 @@
-// gaitlab web: upload with progress, then follow the analysis until the report is ready.
-// The pages work without it (plain form posts); this only adds progress.
+// gaitlab web: upload with progress, follow the analysis until the report is ready, and review
+// the annotated clip frame by frame. The pages work without it (plain form posts, the video's
+// own controls); this only adds progress and frame stepping.
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -12,7 +13,62 @@ document.addEventListener("DOMContentLoaded", () => {
   if (upload) setUpUpload(upload);
   const analysis = document.getElementById("analysis");
   if (analysis && ["queued", "running"].includes(analysis.dataset.state)) follow(analysis);
+  for (const figure of document.querySelectorAll("figure.review")) setUpReview(figure);
 });
+
+// Video review: play/pause, one frame back or forward (buttons; left/right arrow keys or , and .
+// while the clip has the focus), and a jump to each key moment. Positions are kept in the middle
+// of a frame, so that rounding never shows the neighbouring one.
+function setUpReview(figure) {
+  const video = figure.querySelector("video");
+  const fps = Number(figure.dataset.fps) || 30;
+  const readout = figure.querySelector(".frame-readout");
+  const play = figure.querySelector("[data-play]");
+  const playText = play.textContent;
+  const pauseText = play.dataset.pause || "❚❚";
+  const frameOf = (t) => Math.floor(t * fps + 1e-6);
+  const show = () => {
+    const frame = frameOf(video.currentTime);
+    readout.textContent = readout.dataset.template
+      .replace("{frame}", String(frame))
+      .replace("{time_s}", video.currentTime.toFixed(2));
+    figure.dataset.frame = String(frame);
+  };
+  const seekFrame = (frame) => {
+    const last = Number.isFinite(video.duration) ? frameOf(video.duration) - 1 : frame;
+    video.currentTime = (Math.max(0, Math.min(frame, last)) + 0.5) / fps;
+  };
+  const step = (frames) => {
+    video.pause();
+    seekFrame(frameOf(video.currentTime) + frames);
+  };
+  for (const button of figure.querySelectorAll("[data-step]")) {
+    button.addEventListener("click", () => step(Number(button.dataset.step)));
+  }
+  play.addEventListener("click", () => (video.paused ? video.play() : video.pause()));
+  video.addEventListener("play", () => { play.textContent = pauseText; });
+  video.addEventListener("pause", () => { play.textContent = playText; });
+  for (const button of figure.querySelectorAll("button.moment")) {
+    button.addEventListener("click", () => {
+      video.pause();
+      seekFrame(frameOf(Number(button.dataset.time) + 0.25 / fps));
+    });
+  }
+  figure.addEventListener("keydown", (event) => {
+    const back = event.key === "ArrowLeft" || event.key === ",";
+    const forward = event.key === "ArrowRight" || event.key === ".";
+    if (back || forward) {
+      event.preventDefault();
+      step(back ? -1 : 1);
+    } else if (event.key === " " && event.target === figure) {
+      event.preventDefault();
+      play.click();
+    }
+  });
+  video.addEventListener("seeked", show);
+  video.addEventListener("timeupdate", show);
+  video.addEventListener("loadedmetadata", show);
+}
 
 function setUpUpload(form) {
   const bar = document.getElementById("upload-progress");
