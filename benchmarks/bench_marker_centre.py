@@ -17,7 +17,7 @@ Figures go to a JSON and a Markdown file; nothing here fails on time. ``--quick`
 6 frames per case::
 
     python benchmarks/bench_marker_centre.py            # full: 120 frames per case
-    python benchmarks/bench_marker_centre.py --quick --out /tmp/centre.json
+    python benchmarks/bench_marker_centre.py --quick --out out/centre.json
 """
 
 from __future__ import annotations
