@@ -37,7 +37,7 @@ from gaitlab.markers.pelvis import obliquity_deg, tilt_deg
 from gaitlab.markers.standing import StandingPhase
 from gaitlab.metrics.common import summarise_sides
 from gaitlab.metrics.registry import make_metric
-from gaitlab.metrics.sagittal import HIP_EXTENSION_WINDOW, running_frame, segment_angle_deg
+from gaitlab.metrics.sagittal import HIP_EXTENSION_FROM, running_frame, segment_angle_deg
 from gaitlab.pose.landmarks import INDEX
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.result import Metric
@@ -693,7 +693,7 @@ def clip_pelvis(
             tracks.time_s,
             strides,
             side=side,
-            window=HIP_EXTENSION_WINDOW,
+            window=(HIP_EXTENSION_FROM, 0.0),  # mid-stance to toe-off, as hip_extension_deg
             min_coverage=settings.min_coverage,
         )
     measures = dataclasses.replace(measures, hip_extension_peaks=tuple(peaks))
