@@ -152,7 +152,8 @@ def markdown(record: dict[str, Any]) -> str:
         "contact matched one detected contact.",
         "",
         "| clip | pose frames | foot | events | within 1 | within 2 | bias (frames) | missed | "
-        "false | contact time error (ms) | cadence vs labels | usable strides / labelled |",
+        "false | contact time error (ms) | cadence vs labels (detected strikes; reported) | "
+        "usable strides / labelled |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, s in record["clips"].items():
@@ -164,6 +165,12 @@ def markdown(record: dict[str, Any]) -> str:
             else f"{cad['detected_error_pct']:+.1f}% "
             f"({cad['detected_spm']:.1f} vs {cad['labels_spm']:.1f})"
         )
+        rep_txt = (
+            "none"
+            if cad["reported_error_pct"] is None
+            else f"{cad['reported_error_pct']:+.1f}% ({cad['reported_spm']:.1f})"
+        )
+        cad_txt = f"{cad_txt}; reported {rep_txt}"
         det = s["detector"]
         pose_txt = f"{det['pose_frames']}/{det['frames']}"
         st = s["strides"]

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gaitlab.config import Settings, as_settings
-from gaitlab.errors import GaitlabError
+from gaitlab.errors import GaitlabError, InputError
 from gaitlab.pose.extract import PoseResult, extract_pose
 from gaitlab.pose.model import ModelFile, find_model
 from gaitlab.pose.tracks import PoseTracks
@@ -37,6 +37,7 @@ from gaitlab.words import say
 if TYPE_CHECKING:
     import pandas as pd
 
+    from gaitlab.markers.model import MarkerTracks
     from gaitlab.result.analysis import Analysis, ClipAnalysis, Pool
     from gaitlab.signals.clean import CleanResult
     from gaitlab.signals.view import ViewEstimate
@@ -119,27 +120,74 @@ def analyze_clip(
     *,
     progress: ProgressFn | None = None,
     view: ViewLabel | None = None,
+    standing_markers: Sequence[MarkerTracks] = (),
 ) -> ClipAnalysis:
-    """Run the pipeline on one clip: pose, then :func:`analyze_pose` (``view``: the view the
-    clip shows, when a person has said so; None to find it).
+    """Run the pipeline on one clip: pose (with the capture checks' measurements and the
+    sticker finder riding along), then :func:`analyze_pose`.
 
-    The capture checks' measurements ride along the pose pass
-    (:class:`gaitlab.quality.observe.CaptureObserver`): the clip is decoded once.
+    ``view``: the view the clip shows, when a person has said so (None to find it);
+    ``standing_markers``: the stickers of separate standing clips (:func:`standing_clip`).
     """
     path = Path(path)
+    pose, markers, capture = extract_pose_and_markers(path, model, settings, progress=progress)
+    return analyze_pose(
+        pose,
+        settings,
+        path=path,
+        capture=capture,
+        view=view,
+        markers=markers,
+        standing_markers=standing_markers,
+    )
+
+
+def extract_pose_and_markers(
+    path: Path, model: ModelFile, settings: Settings, *, progress: ProgressFn | None = None
+) -> tuple[PoseResult, MarkerTracks | None, CaptureFigures]:
+    """The pose stage, the clip decoded once: the capture checks' measurements
+    (:class:`gaitlab.quality.observe.CaptureObserver`) and, when ``[markers] enabled``, the
+    sticker finder (:class:`gaitlab.markers.observer.MarkerObserver`) see its frames.
+
+    Returns the pose, the stickers (None when not looked for) and the capture figures.
+    """
     info = probe(path, slowmo_factor=settings.video.slowmo_factor)
     checks = settings.checks
     capture = CaptureObserver(info, burst_s=checks.burst_s, burst_max_fps=checks.burst_max_fps)
+    stickers = None
+    if settings.markers.enabled:
+        from gaitlab.markers.observer import MarkerObserver
+
+        stickers = MarkerObserver((info.width_px, info.height_px), settings.markers)
     pose = extract_pose(
         path,
         model,
         settings,
         progress=(lambda n, total: progress(path.name, n, total)) if progress else None,
-        observers=(capture,),
+        observers=(capture,) if stickers is None else (capture, stickers),
         look_observers=(capture.look_at_pose,),
         info=info,
     )
-    return analyze_pose(pose, settings, path=path, capture=capture.figures(), view=view)
+    return pose, stickers.result() if stickers is not None else None, capture.figures()
+
+
+def standing_clip(path: str | Path, model: ModelFile, settings: Settings) -> MarkerTracks:
+    """The stickers of a short clip of the runner standing still (``--standing``).
+
+    Raises
+    ------
+    gaitlab.errors.InputError
+        When the clip is unreadable, or no sticker is found in it.
+    """
+    path = Path(path)
+    short = dataclasses.replace(
+        settings,
+        video=dataclasses.replace(settings.video, min_duration_s=0.0),
+        markers=dataclasses.replace(settings.markers, enabled=True),
+    )
+    _, markers, _ = extract_pose_and_markers(path, model, short)
+    if markers is None or not markers.markers:
+        raise InputError(say("markers.standing_clip_empty", name=path.name))
+    return markers
 
 
 def analyze_tracks(
@@ -193,27 +241,58 @@ def analyze_pose(
     path: Path,
     capture: CaptureFigures | None = None,
     view: ViewLabel | None = None,
+    markers: MarkerTracks | None = None,
+    standing_markers: Sequence[MarkerTracks] = (),
 ) -> ClipAnalysis:
     """Everything after the pose stage: view (found, or as ``view`` says), cleaning, events,
     strides, metrics, checks.
 
     ``capture``: the capture checks' measurements from the pose pass (None: measured from the
-    video file now, for clips that have one).
+    video file now, for clips that have one). A standing-still phase at the start of the clip
+    (:func:`gaitlab.markers.standing.find_standing`) is left out of the strides (it sets the
+    stickers' zero); ``markers`` are the clip's stickers (None when not looked for),
+    ``standing_markers`` those of standing clips.
     """
     from gaitlab.events.count import find_strides
+    from gaitlab.markers.standing import find_standing
+    from gaitlab.metrics.pelvis import clip_pelvis
     from gaitlab.metrics.sagittal import with_key_frames
     from gaitlab.pose.body import leg_length_px
     from gaitlab.quality.preflight import clip_checks
     from gaitlab.result.analysis import ClipAnalysis
     from gaitlab.signals.view import view_as_set
 
+    ms = settings.markers
+    standing = find_standing(
+        pose.tracks.time_s,
+        pose.tracks.image_xy_px,
+        min_duration_s=ms.standing_min_s,
+        max_start_s=ms.standing_max_start_s,
+        max_speed_leg_per_s=ms.standing_max_speed_leg_per_s,
+    )
     set_view = None if view is None else view_as_set(pose.tracks, view)
-    found = find_strides(pose.tracks, view=set_view, settings=settings)
+    found = find_strides(
+        pose.tracks,
+        view=set_view,
+        settings=settings,
+        start_s=None if standing is None else standing.stop_s + ms.standing_settle_s,
+    )
     view, cleaned, strides = found.view, found.cleaned, found.table
     if view.label == "side" and view.facing is not None:
         leg_px = leg_length_px(cleaned.tracks)
         strides = with_key_frames(cleaned.tracks, strides, facing=view.facing, leg_px=leg_px)
     metrics = clip_metrics(cleaned.tracks, strides, view, settings, clip=path.name)
+    pelvis, pelvis_metric = clip_pelvis(
+        cleaned.tracks,
+        strides,
+        view,
+        markers,
+        ms,
+        min_per_side=settings.findings.min_steps_per_side,
+        standing=standing,
+        standing_markers=standing_markers,
+        clip=path.name,
+    )
     clip = ClipAnalysis(
         name=path.name,
         path=path,
@@ -222,7 +301,10 @@ def analyze_pose(
         tracks=cleaned.tracks,
         cleaning=cleaned.report,
         strides=strides,
-        metrics=metrics,
+        metrics=metrics | pelvis_metric,
+        markers=markers,
+        pelvis=pelvis,
+        standing=standing,
     )
     return dataclasses.replace(clip, checks=clip_checks(clip, settings, capture))
 
@@ -296,6 +378,7 @@ def pool_clips(clips: Sequence[ClipAnalysis], settings: Settings) -> tuple[Pool,
     import pandas as pd
 
     from gaitlab.events.strides import shift_strides
+    from gaitlab.metrics.pelvis import pool_pelvis
     from gaitlab.pose.body import leg_length_px
     from gaitlab.result.analysis import Pool
     from gaitlab.signals.concat import concat_tracks
@@ -330,6 +413,12 @@ def pool_clips(clips: Sequence[ClipAnalysis], settings: Settings) -> tuple[Pool,
         # the joined tracks are analysed whole (each member's stretch is already in its strides)
         view = dataclasses.replace(members[0].view, frames=None)
         metrics = clip_metrics(tracks, strides, view, settings, clip=name)
+        metrics |= pool_pelvis(
+            [(m.markers, m.pelvis) for m in members],
+            view=label,
+            min_per_side=settings.findings.min_steps_per_side,
+            clip=name,
+        )
         pools.append(
             Pool(
                 view=label,
@@ -420,6 +509,7 @@ def analyze(
     model: str | Path | None = None,
     progress: ProgressFn | None = None,
     views: Sequence[ViewLabel | None] | None = None,
+    standing: str | Path | Sequence[str | Path] = (),
 ) -> Analysis:
     """Analyse one clip, or several clips of one session, into one assessment.
 
@@ -437,6 +527,10 @@ def analyze(
     views
         For each video, the view it shows (``side``, ``rear``, ``front``) when a person has
         said so, or None to let the analysis find it; None: find every clip's view.
+    standing
+        Short clips of the runner standing still, filmed from the same spots as the running
+        clips, with the pelvis stickers on: they set the stickers' zero when a running clip has
+        no standing-still phase of its own (each serves the clips that see the same stickers).
 
     Raises
     ------
@@ -451,10 +545,16 @@ def analyze(
     views = list(views) if views is not None else [None] * len(paths)
     # SciPy and pandas are imported while the first clip's pose pass runs.
     importing = preload(ANALYSIS_MODULES)
+    stand_paths = [standing] if isinstance(standing, str | Path) else list(standing)
+    stands = tuple(standing_clip(p, model_file, settings) for p in stand_paths)
     clips = []
     for p, v in zip(paths, views, strict=True):
         with quick_handover() if importing.is_alive() else nullcontext():
-            clips.append(analyze_clip(p, model_file, settings, progress=progress, view=v))
+            clips.append(
+                analyze_clip(
+                    p, model_file, settings, progress=progress, view=v, standing_markers=stands
+                )
+            )
     return assemble(clips, settings)
 
 

@@ -99,6 +99,26 @@ def _progress_bar(
     return update, close
 
 
+def sticker_colours(items: list[str]) -> dict[str, str]:
+    """``["psis=green", "asis=orange"]`` -> ``{"psis": "green", "asis": "orange"}``.
+
+    Raises
+    ------
+    GaitlabError
+        For an item that is not ``KIND=COLOUR`` with KIND ``psis`` or ``asis``.
+    """
+    from gaitlab.words import say
+
+    out = {}
+    for item in items:
+        kind, sep, colour = item.partition("=")
+        kind = kind.strip().lower()
+        if not sep or kind not in ("psis", "asis") or not colour.strip():
+            raise GaitlabError(say("markers.bad_colour_option", item=item))
+        out[kind] = colour.strip().lower()
+    return out
+
+
 @app.command()
 def analyze(
     videos: Annotated[list[Path], typer.Argument(help="Video file(s) of one session.")],
@@ -119,6 +139,21 @@ def analyze(
     speed: Annotated[
         float | None,
         typer.Option("--speed", help="Treadmill belt speed in m/s: true step length in m."),
+    ] = None,
+    standing: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--standing",
+            help="A short clip of the runner standing still with the pelvis stickers on, "
+            "filmed from the same spot (sets the stickers' zero); repeat for each view.",
+        ),
+    ] = None,
+    sticker_colour: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--sticker-colour",
+            help="Name a sticker colour, e.g. psis=green or asis=orange (default: any).",
+        ),
     ] = None,
     config: ConfigOpt = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar on a terminal.")] = True,
@@ -178,9 +213,13 @@ def analyze(
             cfg = cfg.with_overrides({"pose": {"chunks": workers}}, where="--workers")
         if report:  # the report's libraries (matplotlib, Jinja2) load while the pose runs
             preload(("gaitlab.report.write",))
+        if sticker_colour:
+            cfg = cfg.with_overrides(
+                {"markers": {"colours": sticker_colours(sticker_colour)}}, where="--sticker-colour"
+            )
         update, close = _progress_bar(progress)
         try:
-            result = run(videos, config=cfg, model=model, progress=update)
+            result = run(videos, config=cfg, model=model, progress=update, standing=standing or ())
         finally:
             close()
         # The landmark files and summary are written while the report is built and the

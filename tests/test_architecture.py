@@ -14,7 +14,7 @@ import Metric`` is ``gaitlab.result``). Three kinds are told apart:
 The layers, lowest first (a module may import its own layer's modules and any lower layer)::
 
     base: gaitlab, errors, words, io, quiet, result, config, schema
-    video < pose < signals < events < metrics < findings < result.analysis < report
+    video < pose < markers < signals < events < metrics < findings < result.analysis < report
     < quality, export, synthetic < api < batch < web < cli < __main__
 """
 
@@ -32,6 +32,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("", "errors", "words", "io", "quiet", "result", "config", "schema"),
     ("video",),
     ("pose",),
+    ("markers",),
     ("signals",),
     ("events",),
     ("metrics",),

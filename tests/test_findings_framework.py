@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from gaitlab.config import load_defaults
+from gaitlab.config import SignSettings, load_defaults
 from gaitlab.findings.framework import assess_pattern
 from gaitlab.result import Metric
 
@@ -109,15 +109,20 @@ def test_threshold_decides_and_evidence_names_sign_value_threshold_source(hip_ex
     ],
 )
 def test_a_supporting_sign_is_evidence_that_decides_nothing(hip_ext, tilt, status):
-    """As defaults.toml says: "supporting" is shown beside the finding and never decides it."""
-    pattern = dataclasses.replace(
-        CFG.hip_tightness,
-        signs=tuple(
-            s
-            for s in CFG.hip_tightness.signs
-            if s.metric in ("hip_extension_deg", "anterior_pelvic_tilt_deg")
-        ),
+    """As defaults.toml says: "supporting" is shown beside the finding and never decides it.
+
+    No shipped sign is supporting any more (the pelvis's signs became primary once stickers
+    measure them), so the role is given to a sign here, as a configuration may."""
+    ext_sign = next(s for s in CFG.hip_tightness.signs if s.metric == "hip_extension_deg")
+    tilt_sign = SignSettings(
+        metric="anterior_pelvic_tilt_deg",
+        comparison=">",
+        threshold=30.0,
+        role="supporting",
+        source="none",
+        rationale="a supporting sign for this test",
     )
+    pattern = dataclasses.replace(CFG.hip_tightness, signs=(ext_sign, tilt_sign))
     assert {s.role for s in pattern.signs} == {"primary", "supporting"}
     f = assess_pattern(
         "hip_tightness",

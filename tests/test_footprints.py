@@ -16,7 +16,7 @@ import pytest
 from gaitlab.api import analyze_tracks
 from gaitlab.config import load_defaults
 from gaitlab.events import columns as C
-from gaitlab.events.count import find_strides, shortfall_cause
+from gaitlab.events.count import find_strides, held_pictures, shortfall_cause
 from gaitlab.events.detect import detect_contacts
 from gaitlab.events.footprints import side_contacts
 from gaitlab.events.frame import leg_scale_px, slope_per_s, step_time_s
@@ -136,6 +136,21 @@ def test_far_small_runner_found_by_the_pose_stage_and_checked():
     assert int(analysis.pose.tracks.has_pose.sum()) >= 150
     resolution = next(c for c in analysis.checks if c.name == "resolution")
     assert resolution.status == "fail"
+    # it is also a 3x slow motion repeating each picture 3 times: the timing values name that
+    assert held_pictures(analysis.pose.tracks) == 3
+    reason = analysis.metrics["contact_time_ms"].reason
+    assert "repeats each picture for 3 frames" in reason and "--slowmo" in reason
+
+
+def test_held_pictures_only_where_pictures_repeat(male_side):
+    _, analysis, _, _ = male_side
+    assert held_pictures(analysis.pose.tracks) is None
+    run = generate_run(RunnerSpec(duration_s=5.0, fps=30.0, noise_px=1.5, seed=2))
+    assert held_pictures(run.tracks) is None
+    # the same runner with every third picture shown three times
+    xy = run.tracks.image_xy_px.copy()
+    xy[1::3], xy[2::3] = xy[0::3][: len(xy[1::3])], xy[0::3][: len(xy[2::3])]
+    assert held_pictures(run.tracks.replace(image_xy_px=xy)) == 3
 
 
 # ------------------------------------------------------------------ synthetic, filmed like real

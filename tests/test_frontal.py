@@ -419,9 +419,9 @@ def test_hip_weakness_finding_names_each_sign_value_and_trust(drift_pct, lean_de
         assert ev[name].trust and ev[name].source.startswith("none: ")
     assert ev["lateral_drift_pct"].met is (drift_pct > 40)
     assert ev["trunk_lean_deg"].met is (lean_deg > 5)
-    # pelvic drop supports the signs when measurable; it never is from landmarks
+    # pelvic drop is a primary sign when stickers give it; landmarks never do
     drop = ev["pelvic_drop_deg"]
-    assert drop.role == "supporting" and drop.value is None and drop.met is None
+    assert drop.role == "primary" and drop.value is None and drop.met is None
     assert "not measured" in drop.note
     assert bool(finding.exercises) is (status == "flagged")
 
@@ -432,7 +432,7 @@ def test_hip_weakness_thresholds_have_sources_or_rationales():
     for name, sign in signs.items():
         assert sign["source"] != "none" or len(sign.get("rationale", "")) > 40, name
     primary = [n for n, s in signs.items() if s["role"] == "primary"]
-    assert "pelvic_drop_deg" not in primary
+    assert "pelvic_drop_deg" in primary  # measured from stickers only (gaitlab.metrics.pelvis)
 
 
 def test_metrics_carry_the_common_fields():

@@ -324,3 +324,16 @@ def test_metric_is_frozen():
     m = Metric(name="x", value=1.0, unit="ms", view_needed="side")
     with pytest.raises(dataclasses.FrozenInstanceError):
         m.value = 2.0  # type: ignore[misc]
+
+
+def test_rear_view_shows_no_left_right_timing():
+    # From behind the events are timed only to within a few frames (rendered rear views: 4% of
+    # strikes within one frame), too coarse for per-side timing: one value and the reason.
+    run = generate_run(RunnerSpec(duration_s=10.0, fps=60.0, noise_px=1.0, view="rear", seed=5))
+    metrics = _metrics(run.tracks)
+    for name in ("contact_time_ms", "step_time_ms", "flight_time_ms"):
+        m = metrics[name]
+        assert m.value is not None and m.left is None and m.right is None, name
+        assert "from behind or in front" in m.reason, name
+    assert metrics["step_time_asymmetry_pct"].value is None
+    assert metrics["cadence_spm"].value is not None and metrics["cadence_spm"].left is None

@@ -288,6 +288,16 @@ class TiltCheck:
 
 
 @dataclasses.dataclass(frozen=True)
+class MarkersCheck:
+    """``[checks.markers]``: pelvis stickers big enough and seen often enough."""
+
+    min_diameter_px: float = field(metadata=at_least(0.0))
+    min_seen_share: float = field(metadata=between(0.0, 1.0))
+    source: str
+    rationale: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
 class ChecksSettings:
     """``[checks]``: what the capture checks look at, and their thresholds."""
 
@@ -300,6 +310,7 @@ class ChecksSettings:
     lighting: LightingCheck
     shake: ShakeCheck
     tilt: TiltCheck
+    markers: MarkersCheck
 
 
 @dataclasses.dataclass(frozen=True)
@@ -311,6 +322,56 @@ class HistoryMetricSettings:
     better: Literal["higher", "lower", "either"]
     source: str
     rationale: str | None = None
+
+
+ColourName = Literal[
+    "any", "red", "orange", "yellow", "lime", "green", "cyan", "blue", "purple", "magenta", "pink"
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class MarkerColours:
+    """``[markers.colours]``: the colour of each kind of sticker, or ``"any"``."""
+
+    psis: ColourName
+    asis: ColourName
+
+
+@dataclasses.dataclass(frozen=True)
+class MarkerSettings:
+    """``[markers]``: skin stickers on the pelvis, found, tracked and turned into angles
+    (:mod:`gaitlab.markers`, :mod:`gaitlab.metrics.pelvis`)."""
+
+    enabled: bool
+    torso_mm: float = field(metadata=above(0.0))
+    sticker_min_mm: float = field(metadata=above(0.0))
+    sticker_max_mm: float = field(metadata=above(0.0))
+    min_radius_px: float = field(metadata=above(0.0))
+    min_saturation: float = field(metadata=between(0.0, 1.0))
+    min_chroma: float = field(metadata=between(0.0, 1.0))
+    max_hue_spread_deg: float = field(metadata=above(0.0))
+    hue_window_deg: float = field(metadata=between(10.0, 180.0))
+    max_elongation: float = field(metadata=at_least(1.0))
+    fill_min: float = field(metadata=above(0.0))
+    fill_max: float = field(metadata=above(0.0))
+    min_contrast: float = field(metadata=between(0.0, 1.0))
+    max_candidates: int = field(metadata=at_least(1))
+    centre_method: Literal["chroma", "rgb", "binary", "ellipse"]
+    roi_side: float = field(metadata=above(0.0))
+    roi_up: float = field(metadata=above(0.0))
+    roi_down: float = field(metadata=above(0.0))
+    min_found_share: float = field(metadata=between(0.0, 1.0))
+    slot_gate_torso: float = field(metadata=above(0.0))
+    max_jump_torso: float = field(metadata=above(0.0))
+    min_area_share: float = field(metadata=between(0.0, 1.0))
+    cutoff_hz: float = field(metadata=above(0.0))
+    min_coverage: float = field(metadata=between(0.0, 1.0))
+    standing_min_s: float = field(metadata=above(0.0))
+    standing_max_start_s: float = field(metadata=at_least(0.0))
+    standing_max_speed_leg_per_s: float = field(metadata=above(0.0))
+    standing_settle_s: float = field(metadata=at_least(0.0))
+    behind_min_deg: float = field(metadata=between(0.0, 60.0))
+    colours: MarkerColours
 
 
 @dataclasses.dataclass(frozen=True)
@@ -375,6 +436,7 @@ class Settings:
     checks: ChecksSettings
     history: HistorySettings
     web: WebAppSettings
+    markers: MarkerSettings
     reference: tuple[ReferenceSettings, ...] = field(metadata=keyed_by("metric"))
 
     def reference_for(self, metric: str) -> ReferenceSettings | None:

@@ -42,7 +42,9 @@ Sides = Literal["per_side", "none"]
 #: * ``smoothed_tracks``: also on MediaPipe's smoothed (VIDEO-mode) tracks, which shift it;
 #: * ``not_seen``: the landmarks it is read from were not seen;
 #: * ``not_measurable``: it cannot be measured from video landmarks at all; always missing,
-#:   reported so that findings can show it as not measured.
+#:   reported so that findings can show it as not measured;
+#: * ``needs_stickers``: it needs skin stickers on the pelvis (:mod:`gaitlab.markers`), and
+#:   their standing zero for some; missing without them.
 Missing = Literal[
     "too_few_strides",
     "needs_height",
@@ -50,6 +52,7 @@ Missing = Literal[
     "smoothed_tracks",
     "not_seen",
     "not_measurable",
+    "needs_stickers",
 ]
 
 #: The views a metric can need, as ``Metric.view_needed`` says them.
@@ -123,14 +126,20 @@ METRICS: Mapping[str, MetricSpec] = {
         _spec("foot_angle_strike_deg", "deg", "side"),
         _spec("foot_strike_pattern", "% of strikes", "side", sides="none"),
         _spec("trunk_forward_lean_deg", "deg", "side", sides="none"),
-        _spec("hip_extension_pelvis_deg", "deg", "side", missing="not_measurable"),
-        _spec("anterior_pelvic_tilt_deg", "deg", "side", sides="none", missing="not_measurable"),
+        # side view, from stickers on the ASIS and PSIS (gaitlab.metrics.pelvis)
+        _spec("anterior_pelvic_tilt_deg", "deg", "side", sides="none", missing="needs_stickers"),
+        _spec("pelvic_tilt_standing_deg", "deg", "side", sides="none", missing="needs_stickers"),
+        _spec("pelvic_tilt_change_deg", "deg", "side", sides="none", missing="needs_stickers"),
+        _spec("pelvic_tilt_range_deg", "deg", "side", sides="none", missing="needs_stickers"),
+        _spec("hip_extension_pelvis_deg", "deg", "side", sides="none", missing="needs_stickers"),
         # rear/front view (gaitlab.metrics.frontal)
         _spec("lateral_drift_pct", "% pelvis width", "rear/front"),
         _spec("lateral_drift_cm", "cm", "rear/front", missing="needs_height"),
         _spec("drift_peak_stance_pct", "% of stance", "rear/front", missing="smoothed_tracks"),
         _spec("trunk_lean_deg", "deg", "rear/front"),
-        _spec("pelvic_drop_deg", "deg", "rear/front", missing="not_measurable"),
+        # from stickers on both PSIS (or ASIS) (gaitlab.metrics.pelvis)
+        _spec("pelvic_drop_deg", "deg", "rear/front", missing="needs_stickers"),
+        _spec("pelvic_drop_mean_deg", "deg", "rear/front", missing="needs_stickers"),
         _spec("hip_line_tilt_deg", "deg", "rear/front"),
         _spec("knee_frontal_projection_deg", "deg", "rear/front"),
         _spec("step_width_leg", "leg length", "rear/front"),

@@ -105,6 +105,10 @@ def timing_metrics(
     def summary(column: str, scale: float, sides: np.ndarray, ms_per_unit: float = 1.0):
         values = ok[column].to_numpy(float) * scale
         s = summarise_sides(values, sides, min_per_side=min_per_side)
+        if view.label != "side" and s.left is not None and s.right is not None:
+            # a rear or front view's events are not timed finely enough to tell sides apart
+            one = dataclasses.replace(s, left=None, right=None, asymmetry_pct=None)
+            return one, say("timing.sides_not_from_this_view")
         return resolve_sides(s, values, sides, error=error_ms / ms_per_unit, z=cfg.sides.z)
 
     stride_ms = float(np.median(ok[C.STRIDE_TIME_S])) * 1000 if len(ok) else float("nan")
@@ -117,7 +121,7 @@ def timing_metrics(
     shortfall = shortfall_reason(n_usable["left"], n_usable["right"], len(strides), min_per_side)
     if min(n_usable.values()) < min_per_side:
         cause = shortfall_cause(strides, tracks, view)
-        shortfall = f"{shortfall}. {cause}" if cause else shortfall
+        shortfall = joined(shortfall, cause)
 
     metrics: dict[str, Metric] = {}
     metrics["cadence_spm"] = _cadence(
@@ -207,12 +211,12 @@ def _cadence(
                 needed_s=events.rhythm.min_running_s,
             )
             return make_metric(
-                "cadence_spm", value=None, clip=clip, reason=f"{shortfall}. {note}", accuracy=None
+                "cadence_spm", value=None, clip=clip, reason=joined(shortfall, note), accuracy=None
             )
     if step.value is None and len(ok) < events.rhythm.min_strides:
         value, note = rhythm_cadence(tracks, view, events)
         if value is None:
-            reason = f"{shortfall}. {note}" if note else shortfall
+            reason = joined(shortfall, note)
             return make_metric("cadence_spm", value=None, clip=clip, reason=reason, accuracy=None)
         return make_metric(
             "cadence_spm",
@@ -251,6 +255,13 @@ def _cadence(
         clip=clip,
         reason=reason,
     )
+
+
+def joined(first: str, then: str | None) -> str:
+    """Two reasons as one text: ``first`` (with a full stop) followed by ``then``, if any."""
+    if not then:
+        return first
+    return f"{first.rstrip('.')}. {then}"
 
 
 def running_time_s(tracks: PoseTracks, view: ViewEstimate) -> float:

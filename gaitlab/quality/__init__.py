@@ -37,6 +37,7 @@ CHECK_NAMES: tuple[str, ...] = (
     "tilt",
     "people",
     "strides",
+    "markers",
 )
 
 __all__ = [

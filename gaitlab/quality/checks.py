@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
+from gaitlab.markers.model import MarkerTracks
 from gaitlab.result import Check, ViewLabel
 from gaitlab.words import say
 
@@ -370,4 +373,92 @@ def check_strides(
         say(f"check.strides.pass{suffix}", **fields),
         value=float(per_side),
         unit="strides",
+    )
+
+
+def check_markers(
+    markers: MarkerTracks | None,
+    *,
+    view: str,
+    min_diameter_px: float,
+    min_seen_share: float,
+    standing: str | None = None,
+) -> Check | None:
+    """Skin stickers on the pelvis: found, big enough, seen, and with a zero (optional).
+
+    Parameters
+    ----------
+    markers
+        The stickers found (:mod:`gaitlab.markers`), or None when they were not looked for
+        (no check then).
+    view
+        The clip's view label.
+    min_diameter_px
+        A sticker smaller than this across (median) gives a warning: its centre is less sure.
+    min_seen_share
+        A sticker seen in fewer frames with a pose gives a warning.
+    standing
+        Where the stickers' zero comes from: ``"standing"``, ``"stride_mean"``, ``"none"``, or
+        None when not known (the preflight).
+    """
+    if markers is None:
+        return None
+    if not markers.markers:
+        return Check("markers", "pass", say("check.markers.none"))
+    found = list(markers.markers)
+    names = ", ".join(say(f"markers.name.{m}") for m in found)
+    value = float(min(markers.seen_share(m) for m in found))
+    if markers.missing:
+        missing = ", ".join(say(f"markers.name.{m}") for m in markers.missing)
+        side_psis = view == "side" and any(m.startswith("psis") for m in markers.missing)
+        return Check(
+            "markers",
+            "warn",
+            say("check.markers.missing", found=names, missing=missing),
+            say("check.markers.fix_side" if side_psis else "check.markers.fix_missing"),
+            value,
+            "share",
+        )
+    diameters = [2.0 * float(np.nanmedian(t.radius_px)) for t in markers.markers.values()]
+    if min(diameters) < min_diameter_px:
+        return Check(
+            "markers",
+            "warn",
+            say("check.markers.small", found=names, diameter=min(diameters)),
+            say("check.markers.fix_small"),
+            min(diameters),
+            "px",
+        )
+    if value < min_seen_share:
+        return Check(
+            "markers",
+            "warn",
+            say("check.markers.hidden", found=names, share=value),
+            say("check.markers.fix_hidden"),
+            value,
+            "share",
+        )
+    serves = (
+        ("pelvic_drop_deg",)
+        if markers.layout in ("rear", "front")
+        else ("anterior_pelvic_tilt_deg", "pelvic_tilt_change_deg", "pelvic_tilt_range_deg")
+    )
+    if standing == "stride_mean" or (standing == "none" and markers.layout == "side"):
+        return Check(
+            "markers",
+            "warn",
+            say("check.markers.no_standing", found=names),
+            say("check.markers.fix_standing"),
+            value,
+            "share",
+            serves,
+        )
+    return Check(
+        "markers",
+        "pass",
+        say("check.markers.pass", found=names, share=value, diameter=min(diameters)),
+        None,
+        value,
+        "share",
+        serves,
     )

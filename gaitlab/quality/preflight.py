@@ -26,6 +26,8 @@ import numpy as np
 
 from gaitlab.config import Settings, as_settings
 from gaitlab.errors import InputError
+from gaitlab.markers.model import MarkerTracks
+from gaitlab.markers.observer import MarkerObserver
 from gaitlab.pose.extract import closer_look
 from gaitlab.pose.landmarker import LandmarkerOptions, RunnerChoice, track_pose
 from gaitlab.pose.model import ModelFile, find_model
@@ -167,10 +169,12 @@ def track_burst(
     capture: CaptureObserver,
     *,
     runner: RunnerChoice | None = None,
+    stickers: MarkerObserver | None = None,
 ) -> PoseTracks:
     """Track the runner through ``[checks] burst_s`` of consecutive frames at mid-clip, as the
     pose stage tracks them (VIDEO mode; following the runner when given one that must be
-    followed), handing the frames to ``capture`` (shake)."""
+    followed), handing the frames to ``capture`` (shake) and to ``stickers`` (the pelvis
+    stickers, when looked for)."""
     start_s, n, every = burst_window(info, settings.checks.burst_s, settings.checks.burst_max_fps)
     with iter_frames(
         path, slowmo_factor=info.slowmo_factor, start_s=start_s, max_frames=n, every_nth=every
@@ -182,7 +186,7 @@ def track_burst(
             frame_size_px=(info.width_px, info.height_px),
             runner=runner if runner is not None and runner.follows else None,
             options=LandmarkerOptions.from_settings(settings.pose),
-            observers=(capture,),
+            observers=(capture,) if stickers is None else (capture, stickers),
         )
 
 
@@ -230,17 +234,28 @@ def preflight(
     )
     imports = _Background(_import_analysis_modules, "gaitlab-check-imports")
     capture = CaptureObserver(info, burst_s=settings.burst_s, burst_max_fps=settings.burst_max_fps)
+    stickers = (
+        MarkerObserver((info.width_px, info.height_px), cfg.markers)
+        if cfg.markers.enabled
+        else None
+    )
     # one core looks for people while the other tracks the burst on whole frames
     burst_job = _Background(
-        lambda: track_burst(path, info, model_file, cfg, capture), "gaitlab-check-burst"
+        lambda: track_burst(path, info, model_file, cfg, capture, stickers=stickers),
+        "gaitlab-check-burst",
     )
     seen, frames = look_once(path, info, model_file, cfg, n=n_samples)
     burst = burst_job.result()
     if seen.runner is not None and seen.runner.follows:
         # more than one person: follow the runner through the burst, as the pose stage does
-        burst = track_burst(path, info, model_file, cfg, capture, runner=seen.runner)
+        burst = track_burst(
+            path, info, model_file, cfg, capture, runner=seen.runner, stickers=stickers
+        )
     imports.result()
-    return _decide(path, info, cfg, seen, frames, burst, capture, start)
+    preflight = _decide(path, info, cfg, seen, frames, burst, capture, start)
+    markers = stickers.result() if stickers is not None else None
+    checks = _markers_check(markers, preflight.view.label, cfg, None)
+    return dataclasses.replace(preflight, checks=preflight.checks + checks) if checks else preflight
 
 
 def _decide(
@@ -554,7 +569,27 @@ def clip_checks(
         n_others=n_others,
         strides_per_side=min(steps.values()) if steps else 0,
         strides_estimated=False,
+    ) + _markers_check(
+        clip.markers,
+        clip.view.label,
+        config,
+        clip.pelvis.reference if clip.pelvis is not None else "none",
     )
+
+
+def _markers_check(
+    markers: MarkerTracks | None, view: str, config: Settings, standing: str | None
+) -> tuple[Check, ...]:
+    """The pelvis stickers' check (none when stickers were not looked for)."""
+    c = config.checks.markers
+    check = ck.check_markers(
+        markers,
+        view=view,
+        min_diameter_px=c.min_diameter_px,
+        min_seen_share=c.min_seen_share,
+        standing=standing,
+    )
+    return () if check is None else (check,)
 
 
 __all__ = [

@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 
 from gaitlab.io import atomic_path
+from gaitlab.markers.draw import draw_frame_markers
 from gaitlab.metrics import frontal, sagittal
 from gaitlab.pose.landmarks import SIDES, side_index
 from gaitlab.pose.tracks import PoseTracks
@@ -186,6 +187,8 @@ def write_annotated_video(
             image = np.array(frame.rgb[:height, :width], copy=True)
             draw.draw_skeleton(image, tracks.image_xy_px[i])
             label(image, i)
+            if clip.markers is not None and clip.markers.markers:
+                draw_frame_markers(image, clip.markers, i)
             picture = av.VideoFrame.from_ndarray(to_yuv420p(image), format="yuv420p")
             picture.pts = n
             out.mux(stream.encode(picture))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,9 @@ from gaitlab.metrics import frontal, sagittal
 from gaitlab.pose.body import leg_length_px
 from gaitlab.pose.landmarks import SIDES, side_index
 from gaitlab.pose.tracks import PoseTracks
+
+if TYPE_CHECKING:
+    from gaitlab.result.analysis import ClipAnalysis
 
 #: Samples per stride (0, 1, ..., 100 %).
 N_POINTS: int = 101
@@ -284,3 +288,35 @@ def cycle_curves(
             curves = {side: _detrend_rows(c) for side, c in curves.items()}
         out.append(CycleCurves(key=key, clip=clip, percent=percent, curves=curves, toe_off_pct=toe))
     return out
+
+
+def pelvis_curves(clip: ClipAnalysis) -> list[CycleCurves]:
+    """Pelvic drop (rear/front) or anterior pelvic tilt (side) over the gait cycle, from the
+    clip's pelvis stickers (none without them).
+
+    Drop: the obliquity signed so that a drop of the swing side is positive during the stance
+    that starts each stride (so both sides' curves rise in their own stance), zero = standing
+    (or the stride mean when the clip has no standing phase). Tilt: the anterior tilt minus the
+    standing tilt when known, else the tilt itself.
+    """
+    p = clip.pelvis
+    ok = usable_strides(clip.strides)
+    if p is None or not len(ok):
+        return []
+    if p.layout in ("rear", "front") and not p.drops.empty:
+        ob = p.obliquity_signal_deg
+        signals = {"left": -ob, "right": ob}
+        key = "pelvic_drop"
+    elif p.layout == "side" and not p.tilts.empty:
+        tilt = p.tilt_signal_deg - (p.standing_deg if np.isfinite(p.standing_deg) else 0.0)
+        signals = {"left": tilt, "right": tilt}
+        key = "pelvic_tilt_change" if np.isfinite(p.standing_deg) else "pelvic_tilt"
+    else:
+        return []
+    curves = stride_curves(lambda side: signals[side], clip.tracks.time_s, ok)
+    percent = np.linspace(0.0, 100.0, N_POINTS)
+    return [
+        CycleCurves(
+            key=key, clip=clip.name, percent=percent, curves=curves, toe_off_pct=toe_off_pct(ok)
+        )
+    ]

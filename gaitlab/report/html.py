@@ -141,7 +141,7 @@ def evidence_row(
     m = metrics.get(e.metric)
     unit = e.unit or (m.unit if m is not None else "")
     if e.met is None:
-        result = say("report.evidence.not_measured")
+        result = say("report.evidence.not_assessed")
     else:
         result = say("report.evidence.met" if e.met else "report.evidence.not_met")
     source = e.source

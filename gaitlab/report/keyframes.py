@@ -32,6 +32,7 @@ import pandas as pd
 
 from gaitlab.errors import GaitlabError
 from gaitlab.events import columns as C
+from gaitlab.markers.draw import draw_frame_markers
 from gaitlab.metrics import frontal, registry, sagittal
 from gaitlab.pose.body import leg_length_px
 from gaitlab.pose.landmarks import INDEX, side_index
@@ -517,6 +518,8 @@ def key_frames(clip: ClipAnalysis) -> list[KeyFrame]:
             draw_frontal_moment(
                 image, xy, key, roll_deg=roll, leg_px=leg_px, ref_hip_xy=ref, values=values
             )
+        if clip.markers is not None and clip.markers.markers:
+            draw_frame_markers(image, clip.markers, i)
         images[key] = image
     box = crop_box(
         [tracks.image_xy_px[i] for i in moments.values()], tracks.width_px, tracks.height_px

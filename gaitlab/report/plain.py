@@ -114,6 +114,22 @@ def judged(
     )
 
 
+def not_assessed(f: Finding, metrics: Mapping[str, Metric]) -> list[str]:
+    """The primary signs of an assessed finding that could not be measured (the pelvis's
+    without stickers), each with why and how to measure it next time: they neither flag nor
+    clear the finding, and are never read as normal."""
+    if f.status == "not_assessed":
+        return []
+    out = []
+    for e in f.evidence:
+        if e.role != "primary" or e.met is not None:
+            continue
+        m = metrics.get(e.metric)
+        why = (m.reason if m is not None else None) or e.note or say("finding.reason.not_measured")
+        out.append(say("report.phrase.not_assessed", label=metric_name(e.metric), why=why))
+    return out
+
+
 def method_error(settings: Settings, metric: str) -> float | None:
     """The bound of 95 % of one measurement's error of ``metric`` (``mdc / sqrt(2)`` of its
     history settings), or None when the settings have none."""
@@ -268,6 +284,7 @@ def verdict_cards(analysis: Analysis) -> list[dict[str, Any]]:
             return in_cm(name, value, unit, metrics, analysis.settings)
 
         decided = [judged(e, metrics, cm) for e in deciding_evidence(f)]
+        unassessed = not_assessed(f, metrics)
         if f.status == "flagged":
             headline = say(f"report.plain.found_{f.pattern}")
         elif f.status == "not_flagged":
@@ -286,6 +303,8 @@ def verdict_cards(analysis: Analysis) -> list[dict[str, Any]]:
                 "next": steps.get(f.pattern),
                 "decided": decided,
                 "decided_intro": say("report.plain.decided_by") if decided else "",
+                "unassessed": unassessed,
+                "unassessed_intro": say("report.plain.unassessed_intro") if unassessed else "",
                 "meaning": say(f"finding.{f.pattern}.explanation") if f.status == "flagged" else "",
                 "sure": how_sure(f, metrics, analysis.settings)
                 if f.status in ("flagged", "not_flagged")

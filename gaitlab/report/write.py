@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from gaitlab.io import atomic_path, write_json_atomic, write_text_atomic
 from gaitlab.report import programme
 from gaitlab.report.annotate import write_annotated_video
-from gaitlab.report.cycles import cycle_curves
+from gaitlab.report.cycles import cycle_curves, pelvis_curves
 from gaitlab.report.html import keyframe_caption, render_html, report_context
 from gaitlab.report.keyframes import INDEX_SCHEMA, KeyFrame, key_frames
 
@@ -140,7 +140,7 @@ def build_html(
             facing=clip.view.facing,
             clip=clip.name,
         )
-    ]
+    ] + [c for clip in analysis.clips for c in pelvis_curves(clip)]
     return render_html(
         report_context(
             analysis,

@@ -143,7 +143,7 @@ class Check:
     ----------
     name
         The check's identifier: ``view``, ``whole_body``, ``frame_rate``, ``resolution``,
-        ``lighting``, ``shake``, ``tilt``, ``people``, ``strides``.
+        ``lighting``, ``shake``, ``tilt``, ``people``, ``strides``, ``markers``.
     status
         ``"pass"``, ``"warn"`` (usable, with a limit) or ``"fail"`` (the clip cannot serve).
     message

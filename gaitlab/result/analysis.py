@@ -22,7 +22,10 @@ from gaitlab import __version__
 from gaitlab.config import Settings
 from gaitlab.events import columns as C
 from gaitlab.io import atomic_path, write_json_atomic
+from gaitlab.markers.model import MarkerTracks
+from gaitlab.markers.standing import StandingPhase
 from gaitlab.metrics import registry
+from gaitlab.metrics.pelvis import PelvisMeasures
 from gaitlab.pose.extract import PoseResult
 from gaitlab.pose.tracks import PoseTracks
 from gaitlab.result import SCHEMA_VERSION, Check, Finding, Metric
@@ -56,6 +59,13 @@ class ClipAnalysis:
     checks
         The clip's capture checks (view, whole body, frame rate, ...), see
         :mod:`gaitlab.quality`.
+    markers
+        The skin stickers found on the pelvis (:mod:`gaitlab.markers`), or None when they were
+        not looked for (landmarks given, or ``[markers] enabled = false``).
+    pelvis
+        What the stickers gave (:func:`gaitlab.metrics.pelvis.measure_pelvis`), or None.
+    standing
+        The standing-still phase at the start of the clip, or None.
     """
 
     name: str
@@ -67,6 +77,9 @@ class ClipAnalysis:
     strides: pd.DataFrame
     metrics: Mapping[str, Metric]
     checks: tuple[Check, ...] = ()
+    markers: MarkerTracks | None = None
+    pelvis: PelvisMeasures | None = None
+    standing: StandingPhase | None = None
 
     def usable_steps(self) -> dict[str, int]:
         """Usable strides per side (each stride starts with one step of that foot)."""
@@ -87,7 +100,19 @@ class ClipAnalysis:
                 "usable_per_side": self.usable_steps(),
             },
             "checks": [c.as_dict() for c in self.checks],
+            "standing": self.standing.as_dict() if self.standing is not None else None,
+            "markers": self._markers_dict(),
         }
+
+    def _markers_dict(self) -> dict[str, Any] | None:
+        """The ``markers`` block: what stickers were found and where each angle's zero came from."""
+        if self.markers is None:
+            return None
+        out = self.markers.as_dict()
+        if self.pelvis is not None:
+            out["reference"] = self.pelvis.reference
+            out["camera_behind_side_deg"] = round(self.pelvis.behind_deg, 1)
+        return out
 
 
 @dataclasses.dataclass(frozen=True)
