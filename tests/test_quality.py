@@ -359,6 +359,16 @@ def test_check_two_people_warns_about_people():
     assert people["status"] == "warn" and people["value"] >= 2
 
 
+def test_check_measures_a_far_runner_found_in_tiles():
+    """side_track_far.mp4: a 146 px runner in a 1680x720 shot, found only in tiles (as the
+    pose stage finds them): check measures the runner, not someone else in the frame."""
+    code, out = _json_check(REPO / "tests" / "data" / "side_track_far.mp4")
+    by = {c["name"]: c for c in out["checks"]}
+    assert code == 1 and by["resolution"]["status"] == "fail"
+    assert 120 <= by["resolution"]["value"] <= 170
+    assert by["whole_body"]["status"] == "pass"
+
+
 def test_check_text_file_is_not_a_video(tmp_path):
     notes = tmp_path / "notes.mp4"
     notes.write_text("These are my running notes, not a video.\n")

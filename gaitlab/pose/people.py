@@ -241,11 +241,15 @@ class PeopleSeen:
         The runner, chosen among the people of the first looks; None when nobody was seen.
     n_others
         People seen besides the runner (:func:`count_others`, over both looks).
+    in_tiles
+        The runner was found in tiles of the frames (:func:`look_in_tiles`): the poses of
+        ``frames`` are other people's, or the runner's seen too small to trust.
     """
 
     frames: tuple[FrameLook, ...]
     runner: RunnerChoice | None
     n_others: int
+    in_tiles: bool = False
 
     @property
     def n_frames(self) -> int:
@@ -343,7 +347,8 @@ def look_in_tiles(
     if in_tiles is None or (seen.runner is not None and in_tiles.score <= seen.runner.score):
         return seen
     crop = in_tiles.crop_size_px or _crop_for(tiled, frame_size_px)
-    return dataclasses.replace(seen, runner=dataclasses.replace(in_tiles, crop_size_px=crop))
+    runner = dataclasses.replace(in_tiles, crop_size_px=crop)
+    return dataclasses.replace(seen, runner=runner, in_tiles=True)
 
 
 def _crop_for(sightings: list[PersonSighting], frame_size: tuple[int, int]) -> tuple[int, int]:

@@ -273,10 +273,17 @@ def _decide(
 
     settings = CheckSettings.from_settings(cfg)
 
-    sample = seen.runner_tracks(
-        fps=info.fps, frame_size_px=(info.width_px, info.height_px), source=str(info.path)
-    )
-    for frame, box in zip(frames, measure.runner_boxes_px(sample), strict=True):
+    if seen.in_tiles and seen.runner is not None:
+        # a runner found only in tiles: the look's whole-frame poses are not theirs; the burst,
+        # tracked following the runner as the pose stage does, shows them
+        sample = burst
+        boxes = [_box_at(seen.runner, frame.time_s) for frame in frames]
+    else:
+        sample = seen.runner_tracks(
+            fps=info.fps, frame_size_px=(info.width_px, info.height_px), source=str(info.path)
+        )
+        boxes = list(measure.runner_boxes_px(sample))
+    for frame, box in zip(frames, boxes, strict=True):
         capture.look(frame.rgb, frame.time_s, box if np.all(np.isfinite(box)) else None)
     view = view_of_runner(sample)
     cadence = spectral_cadence_spm(burst) if burst.has_pose.any() else None
@@ -319,6 +326,16 @@ def _decide(
         cadence_spm=cadence,
         elapsed_s=time.perf_counter() - start,
     )
+
+
+def _box_at(runner: RunnerChoice, time_s: float) -> np.ndarray:
+    """The runner's box at ``time_s`` from their sightings (centre, height; half as wide as
+    tall), NaN where they were not seen."""
+    centre = runner.centre_at(time_s)
+    if centre is None or runner.height_px <= 0:
+        return np.full(4, np.nan)
+    half = np.array([0.25, 0.5]) * runner.height_px
+    return np.concatenate([centre - half, centre + half])
 
 
 def assemble_checks(
