@@ -91,7 +91,10 @@ TOL_TRUE_EVENTS = {
 #: and stride-long quantities hardly depend on event timing and keep tight tolerances.
 TOL_PIPELINE = {
     "foot_strike_ahead_leg": 0.08,  # largest 0.071
-    "toe_off_behind_leg": 0.045,  # 0.036
+    # toe-off and contact length read long: the side-view detector times the toe-off when the
+    # foot's backward speed falls (fitted on real labelled toe-offs), 12-16 ms after the synthetic
+    # runner's own toe-off instant (tests/test_events.py); measured up to 0.051 and +14 %
+    "toe_off_behind_leg": 0.06,
     "shank_angle_strike_deg": 3.5,  # 3.2
     "knee_flexion_strike_deg": 5.5,  # 4.8
     "knee_flexion_peak_stance_deg": 1.0,  # 0.2, against the model's mid-stance peak (below)
@@ -99,7 +102,7 @@ TOL_PIPELINE = {
     "foot_angle_strike_deg": 3.0,  # 2.6
     "trunk_forward_lean_deg": 0.1,  # 0.0
     "step_length_leg": 0.01,  # relative; 0.006
-    "contact_length_leg": 0.1,  # relative; 0.08
+    "contact_length_leg": 0.16,  # relative; see toe_off_behind_leg
 }
 #: At 30 fps (one frame is 33 ms) the angles at the strike: largest 7.0, 7.0 and 7.4 deg.
 TOL_PIPELINE_30FPS = TOL_PIPELINE | {
