@@ -116,7 +116,10 @@ def test_rear_clip_of_a_runner_moving_away_is_analysed_on_its_stretch():
     assert stop - start > 100
     assert abs(s["cadence"]["reported_error_pct"]) <= 1.0
     assert s["strides"]["share_usable"] >= 0.8
-    assert "usable strides" in analysis.metrics["cadence_spm"].reason
+    # a note comes with it: the few usable strides, or (when the step events and the pelvis's
+    # bounce disagree by more than the method allows) that disagreement
+    reason = analysis.metrics["cadence_spm"].reason
+    assert "usable strides" in reason or "disagree" in reason
 
 
 def test_clip_changing_speed_names_the_cause():
