@@ -698,28 +698,8 @@ def sample_frames(
             raise _start_error(p, start_s)
         last_s = clip_end_s if end_s is None else min(end_s * factor, clip_end_s)
         step_s = (last_s - first_s) / n
-        n = int(n)
-        sampler = _Sampler(container, stream, origin_s, 1.0 / fps_file)
-        reformatter = VideoReformatter()
-        rotation: int | None = None
-        frames: list[Frame] = []
-        try:
-            for i in range(n):
-                hit = sampler.frame_at(origin_s + first_s + (i + 0.5) * step_s)
-                if hit is None:
-                    continue
-                raw_s, frame = hit
-                if rotation is None:
-                    rotation = rotation_deg(frame, stream)
-                frames.append(
-                    Frame(
-                        index=_first_index(raw_s, origin_s, fps_file, exact=False),
-                        time_s=(raw_s - origin_s) / factor,
-                        rgb=frame_to_rgb(frame, rotation, reformatter),
-                    )
-                )
-        finally:
-            sampler.close()
+        targets = [origin_s + first_s + (i + 0.5) * step_s for i in range(int(n))]
+        frames = _decode_at(container, stream, targets, origin_s, fps_file, factor)
     finally:
         close_container(container, stream)
     if not frames:
@@ -744,33 +724,47 @@ def frames_at(
     factor = check_slowmo_factor(slowmo_factor)
     p = check_video_path(path)
     container, stream = open_video(p)
-    frames: list[Frame] = []
     try:
         stream.thread_type = "AUTO"
         origin_s = stream_origin_s(stream)
         fps_file = nominal_fps(stream) or _FALLBACK_FPS
-        sampler = _Sampler(container, stream, origin_s, 1.0 / fps_file)
-        reformatter = VideoReformatter()
-        rotation: int | None = None
-        try:
-            for t in times_s:
-                hit = sampler.frame_at(origin_s + float(t) * factor)
-                if hit is None:
-                    continue
-                raw_s, frame = hit
-                if rotation is None:
-                    rotation = rotation_deg(frame, stream)
-                frames.append(
-                    Frame(
-                        index=_first_index(raw_s, origin_s, fps_file, exact=False),
-                        time_s=(raw_s - origin_s) / factor,
-                        rgb=frame_to_rgb(frame, rotation, reformatter),
-                    )
-                )
-        finally:
-            sampler.close()
+        targets = [origin_s + float(t) * factor for t in times_s]
+        return _decode_at(container, stream, targets, origin_s, fps_file, factor)
     finally:
         close_container(container, stream)
+
+
+def _decode_at(
+    container: av.container.InputContainer,
+    stream: av.video.stream.VideoStream,
+    targets_s: Sequence[float],
+    origin_s: float,
+    fps_file: float,
+    factor: float,
+) -> list[Frame]:
+    """The frame at each of ``targets_s`` (container seconds, increasing), by seeking; a target
+    whose frame was already returned, or past the end, gives none."""
+    sampler = _Sampler(container, stream, origin_s, 1.0 / fps_file)
+    reformatter = VideoReformatter()
+    rotation: int | None = None
+    frames: list[Frame] = []
+    try:
+        for target_s in targets_s:
+            hit = sampler.frame_at(target_s)
+            if hit is None:
+                continue
+            raw_s, frame = hit
+            if rotation is None:
+                rotation = rotation_deg(frame, stream)
+            frames.append(
+                Frame(
+                    index=_first_index(raw_s, origin_s, fps_file, exact=False),
+                    time_s=(raw_s - origin_s) / factor,
+                    rgb=frame_to_rgb(frame, rotation, reformatter),
+                )
+            )
+    finally:
+        sampler.close()
     return frames
 
 
